@@ -1,0 +1,26 @@
+package dev.caravan.frontdoor;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.springframework.stereotype.Component;
+
+/** First step of every request: its id, the client's {@code x-request-id} when usable, else a new one. */
+@Component("acceptRequest")
+class AcceptRequest implements Processor {
+
+    /** Exchange property and response header with the request id. */
+    static final String REQUEST_ID = "x-request-id";
+    private static final Pattern USABLE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+    @Override
+    public void process(Exchange exchange) {
+        String id = ClientRequest.header(exchange, REQUEST_ID);
+        if (id == null || !USABLE_ID.matcher(id).matches()) {
+            id = UUID.randomUUID().toString();
+        }
+        exchange.getMessage().setHeader(REQUEST_ID, id);
+        exchange.setProperty("caravanRequestId", id);
+    }
+}

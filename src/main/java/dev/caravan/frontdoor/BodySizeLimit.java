@@ -1,0 +1,82 @@
+package dev.caravan.frontdoor;
+
+import dev.caravan.openai.OpenAiError;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * A decoder on the front door's Netty pipeline that refuses bodies over {@code caravan.max-body-size} with
+ * an OpenAI 413 before they are buffered (Netty's own aggregator would answer 413 with an empty body).
+ * Declared Content-Length is checked up front; chunked bodies as they arrive.
+ */
+@Component("bodySizeLimit")
+class BodySizeLimit extends DefaultChannelHandlerFactory {
+
+    private final long limit;
+
+    BodySizeLimit(FrontDoorProperties properties) {
+        this.limit = properties.maxBodySize().toBytes();
+    }
+
+    @Override
+    public ChannelHandler newChannelHandler() {
+        return new Guard();
+    }
+
+    private final class Guard extends ChannelInboundHandlerAdapter {
+        private long received;
+        private boolean refused;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                received = 0;
+                if (HttpUtil.getContentLength(request, -1L) > limit) {
+                    refuse(ctx, msg);
+                    return;
+                }
+            }
+            if (msg instanceof HttpContent content) {
+                received += content.content().readableBytes();
+                if (received > limit) {
+                    refuse(ctx, msg);
+                    return;
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        private void refuse(ChannelHandlerContext ctx, Object msg) {
+            refused = true;
+            ReferenceCountUtil.release(msg);
+            byte[] body = new OpenAiError(413, "The request body exceeds the gateway's limit of " + limit
+                    + " bytes.", "invalid_request_error", null, "request_too_large").toJson();
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            // from the channel, not ctx: the response encoder sits after this decoder in the pipeline
+            ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

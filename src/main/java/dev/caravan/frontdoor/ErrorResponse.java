@@ -1,0 +1,42 @@
+package dev.caravan.frontdoor;
+
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.OpenAiError;
+import dev.caravan.provider.UpstreamException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns a failed exchange into the OpenAI error the client gets. Expected failures carry their error;
+ * anything else is a gateway bug: logged with its stack trace, answered 500 without one.
+ */
+@Component("errorResponse")
+class ErrorResponse implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponse.class);
+
+    @Override
+    public void process(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Message message = exchange.getMessage();
+        OpenAiError error;
+        if (cause instanceof GatewayException expected) {
+            error = expected.error();
+        } else {
+            String requestId = exchange.getProperty("caravanRequestId", String.class);
+            LOG.error("Request {} failed unexpectedly", requestId, cause);
+            error = new OpenAiError(500, "The gateway failed unexpectedly (request id " + requestId + ").",
+                    "server_error", null, "internal_error");
+        }
+        if (cause instanceof UpstreamException upstream && upstream.retryAfterSeconds() != null) {
+            message.setHeader("Retry-After", upstream.retryAfterSeconds());
+        }
+        message.setBody(error.toJson());
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, error.status());
+    }
+}

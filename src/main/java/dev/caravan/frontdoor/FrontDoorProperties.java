@@ -1,0 +1,14 @@
+package dev.caravan.frontdoor;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The front door ({@code caravan.host} and {@code caravan.port} are read by the route's endpoint URI).
+ *
+ * @param maxBodySize the largest request body accepted; larger ones get 413
+ */
+@ConfigurationProperties("caravan")
+record FrontDoorProperties(@DefaultValue("16MB") DataSize maxBodySize) {
+}

@@ -1,0 +1,40 @@
+package dev.caravan.openai;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The error object every client sees: {@code {"error":{"message","type","param","code"}}} with a string
+ * {@code code} (OpenAI SDKs break on numeric codes) and the HTTP status it is sent with.
+ */
+public record OpenAiError(int status, String message, String type, String param, String code) {
+
+    public OpenAiError {
+        if (code == null || code.isBlank()) {
+            throw new IllegalArgumentException("an OpenAI error needs a string code");
+        }
+    }
+
+    public static OpenAiError invalidRequest(String code, String message, String param) {
+        return new OpenAiError(400, message, "invalid_request_error", param, code);
+    }
+
+    public byte[] toJson() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + message.length());
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeStringField("message", message);
+            g.writeStringField("type", type);
+            g.writeStringField("param", param);
+            g.writeStringField("code", code);
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

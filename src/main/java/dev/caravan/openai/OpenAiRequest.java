@@ -1,0 +1,203 @@
+package dev.caravan.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A client's request body as received. It is forwarded byte for byte except the {@code model} value,
+ * which is spliced in place; a provider adapter that needs more edits the parsed tree of its {@link Draft}.
+ */
+public final class OpenAiRequest {
+
+    /** The OpenAI operations the gateway forwards, with their path under a provider's base URL. */
+    public enum Operation {
+        CHAT_COMPLETIONS("/chat/completions", "chat.completion", Map.ofEntries(
+                Map.entry("model", Kind.STRING), Map.entry("messages", Kind.ARRAY),
+                Map.entry("stream", Kind.BOOLEAN), Map.entry("stream_options", Kind.OBJECT),
+                Map.entry("n", Kind.INTEGER), Map.entry("max_tokens", Kind.INTEGER),
+                Map.entry("max_completion_tokens", Kind.INTEGER), Map.entry("seed", Kind.INTEGER),
+                Map.entry("temperature", Kind.NUMBER), Map.entry("top_p", Kind.NUMBER),
+                Map.entry("presence_penalty", Kind.NUMBER), Map.entry("frequency_penalty", Kind.NUMBER),
+                Map.entry("tools", Kind.ARRAY), Map.entry("tool_choice", Kind.STRING_OR_OBJECT),
+                Map.entry("response_format", Kind.OBJECT), Map.entry("stop", Kind.STRING_OR_ARRAY),
+                Map.entry("logprobs", Kind.BOOLEAN), Map.entry("top_logprobs", Kind.INTEGER),
+                Map.entry("parallel_tool_calls", Kind.BOOLEAN), Map.entry("user", Kind.STRING)),
+                Set.of("model", "messages")),
+        EMBEDDINGS("/embeddings", "list", Map.of(
+                "model", Kind.STRING, "input", Kind.STRING_OR_ARRAY, "dimensions", Kind.INTEGER,
+                "encoding_format", Kind.STRING, "user", Kind.STRING),
+                Set.of("model", "input"));
+
+        private final String path;
+        private final String responseObject;
+        private final Map<String, Kind> types;
+        private final Set<String> required;
+
+        Operation(String path, String responseObject, Map<String, Kind> types, Set<String> required) {
+            this.path = path;
+            this.responseObject = responseObject;
+            this.types = types;
+            this.required = required;
+        }
+
+        /** Path appended to a provider's base URL. */
+        public String path() {
+            return path;
+        }
+
+        /** The {@code object} value of a successful response, added when a provider leaves it out. */
+        public String responseObject() {
+            return responseObject;
+        }
+    }
+
+    private enum Kind {
+        STRING("a string"), ARRAY("an array"), OBJECT("an object"), BOOLEAN("a boolean"),
+        INTEGER("an integer"), NUMBER("a number"), STRING_OR_OBJECT("a string or an object"),
+        STRING_OR_ARRAY("a string or an array");
+
+        private final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+
+        boolean accepts(JsonToken t) {
+            return switch (this) {
+                case STRING -> t == JsonToken.VALUE_STRING;
+                case ARRAY -> t == JsonToken.START_ARRAY;
+                case OBJECT -> t == JsonToken.START_OBJECT;
+                case BOOLEAN -> t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE;
+                case INTEGER -> t == JsonToken.VALUE_NUMBER_INT;
+                case NUMBER -> t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT;
+                case STRING_OR_OBJECT -> t == JsonToken.VALUE_STRING || t == JsonToken.START_OBJECT;
+                case STRING_OR_ARRAY -> t == JsonToken.VALUE_STRING || t == JsonToken.START_ARRAY;
+            };
+        }
+    }
+
+    private final Operation operation;
+    private final byte[] raw;
+    private final JsonMembers members;
+
+    private OpenAiRequest(Operation operation, byte[] raw, JsonMembers members) {
+        this.operation = operation;
+        this.raw = raw;
+        this.members = members;
+    }
+
+    /**
+     * Validates a body: JSON syntax, required members and the types of the members the gateway knows.
+     * Unknown members are kept as they are.
+     *
+     * @throws GatewayException 400 with {@code invalid_json}, {@code missing_required_parameter} or
+     *                          {@code invalid_type}
+     */
+    public static OpenAiRequest parse(Operation operation, byte[] body) {
+        JsonMembers members;
+        try {
+            members = JsonMembers.scan(body);
+        } catch (JsonMembers.NotAnObject e) {
+            throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
+                    "The request body must be a JSON object.", null));
+        } catch (JsonProcessingException e) {
+            throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
+                    "The request body is not valid JSON: " + e.getOriginalMessage(), null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a byte array does no I/O
+        }
+        for (String name : operation.required) {
+            JsonMembers.Member m = members.get(name);
+            if (m == null || m.token() == JsonToken.VALUE_NULL || "".equals(m.text())) {
+                throw new GatewayException(OpenAiError.invalidRequest("missing_required_parameter",
+                        "Missing required parameter: '" + name + "'.", name));
+            }
+        }
+        operation.types.forEach((name, kind) -> {
+            JsonMembers.Member m = members.get(name);
+            if (m != null && m.token() != JsonToken.VALUE_NULL && !kind.accepts(m.token())) {
+                throw new GatewayException(OpenAiError.invalidRequest("invalid_type",
+                        "Invalid type for '" + name + "': expected " + kind.description + ".", name));
+            }
+        });
+        return new OpenAiRequest(operation, body, members);
+    }
+
+    public Operation operation() {
+        return operation;
+    }
+
+    /** The model name the client asked for. */
+    public String model() {
+        return members.string("model");
+    }
+
+    public boolean stream() {
+        JsonMembers.Member m = members.get("stream");
+        return m != null && m.token() == JsonToken.VALUE_TRUE;
+    }
+
+    /** The body as received. */
+    public byte[] raw() {
+        return raw;
+    }
+
+    /** A fresh upstream body for one attempt at one provider; the request itself never changes. */
+    public Draft draft() {
+        return new Draft();
+    }
+
+    /**
+     * The body one provider gets: the client's bytes with the model spliced in, unless an adapter took the
+     * parsed tree with {@link #edit()} to patch a quirk; then it is serialised from that tree.
+     */
+    public final class Draft {
+        private ObjectNode tree;
+
+        private Draft() {
+        }
+
+        public Operation operation() {
+            return operation;
+        }
+
+        public boolean stream() {
+            return tree != null ? tree.path("stream").asBoolean(false) : OpenAiRequest.this.stream();
+        }
+
+        /** Whether the body has this top-level member (cheap until the tree is taken). */
+        public boolean has(String name) {
+            return tree != null ? tree.has(name) : members.has(name);
+        }
+
+        /** The parsed body, for an adapter to change. */
+        public ObjectNode edit() {
+            if (tree == null) {
+                try {
+                    tree = (ObjectNode) Json.MAPPER.readTree(raw);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // validated by parse()
+                }
+            }
+            return tree;
+        }
+
+        public byte[] bytes(String upstreamModel) {
+            if (tree != null) {
+                tree.put("model", upstreamModel);
+                try {
+                    return Json.MAPPER.writeValueAsBytes(tree);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            JsonMembers.Member model = members.get("model");
+            return upstreamModel.equals(model.text()) ? raw : JsonMembers.replaceString(raw, model, upstreamModel);
+        }
+    }
+}

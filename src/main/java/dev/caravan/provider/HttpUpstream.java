@@ -1,0 +1,74 @@
+package dev.caravan.provider;
+
+import dev.caravan.openai.OpenAiRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A provider's OpenAI-compatible HTTP API through the JDK client: non-blocking, HTTP/1.1 connections pooled
+ * and kept alive, and three timeouts: connect, first byte (until the response headers) and total.
+ * The request carries only what the provider needs; nothing of the client's request but the body.
+ */
+final class HttpUpstream implements Upstream {
+
+    private final HttpClient client;
+    private final String baseUrl;
+    private final String authorization;
+    private final Duration firstByteTimeout;
+    private final long totalTimeoutMillis;
+
+    HttpUpstream(String baseUrl, String apiKey, Duration connectTimeout, Duration firstByteTimeout,
+                 Duration totalTimeout, Executor executor) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.authorization = "Bearer " + apiKey;
+        this.firstByteTimeout = firstByteTimeout;
+        this.totalTimeoutMillis = totalTimeout.toMillis();
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                // a redirect would carry the provider key to another host
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    @Override
+    public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + operation.path()))
+                .timeout(firstByteTimeout)
+                .header("Authorization", authorization)
+                .header("Content-Type", "application/json")
+                .header("Accept", stream ? "text/event-stream" : "application/json")
+                .header("User-Agent", "caravan")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request,
+                HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<Answer> answer = exchange.thenApply(r -> new Answer(r.statusCode(),
+                r.headers().firstValue("content-type").orElse("application/json"), r.body(),
+                retryAfterSeconds(r)));
+        answer.orTimeout(totalTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+            if (e instanceof TimeoutException) {
+                exchange.cancel(true); // frees the connection instead of reading a body nobody waits for
+            }
+        });
+        return answer;
+    }
+
+    private static Long retryAfterSeconds(HttpResponse<?> response) {
+        return response.headers().firstValue("retry-after").map(v -> {
+            try {
+                return (long) Math.ceil(Double.parseDouble(v.strip()));
+            } catch (NumberFormatException httpDate) {
+                return null;
+            }
+        }).orElse(null);
+    }
+}

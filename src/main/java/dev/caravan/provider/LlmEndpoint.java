@@ -1,0 +1,139 @@
+package dev.caravan.provider;
+
+import dev.caravan.routing.ModelCatalog;
+import java.time.Duration;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.support.DefaultEndpoint;
+
+/**
+ * One provider: where it is, its key, its adapter, its timeouts and the models it serves. A provider whose
+ * key is unset (or that is disabled) starts but is not routable: its models are neither served nor listed.
+ */
+public class LlmEndpoint extends DefaultEndpoint {
+
+    private final String provider;
+    private String baseUrl = "";
+    private String apiKey = "";
+    private String adapter = "openai";
+    private String models = "";
+    private boolean enabled = true;
+    private long connectTimeout = 5_000;
+    private long firstByteTimeout = 120_000;
+    private long totalTimeout = 600_000;
+
+    private volatile ProviderAdapter providerAdapter;
+    private volatile Upstream upstream;
+
+    LlmEndpoint(String uri, LlmComponent component, String provider) {
+        super(uri, component);
+        this.provider = provider;
+    }
+
+    @Override
+    public LlmComponent getComponent() {
+        return (LlmComponent) super.getComponent();
+    }
+
+    @Override
+    public Producer createProducer() {
+        return new LlmProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("llm: endpoints only send; they have no consumer");
+    }
+
+    boolean routable() {
+        return enabled && (DemoUpstream.BASE_URL.equals(baseUrl) || !apiKey.isBlank());
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        providerAdapter = getComponent().adapter(adapter);
+        if (routable()) {
+            upstream = createUpstream();
+        }
+        getComponent().catalog().register(provider, ModelCatalog.parseModels(models), routable());
+    }
+
+    private Upstream createUpstream() {
+        if (DemoUpstream.BASE_URL.equals(baseUrl)) {
+            return new DemoUpstream();
+        }
+        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("Provider '" + provider + "': baseUrl must be an http(s) URL or '"
+                    + DemoUpstream.BASE_URL + "', got '" + baseUrl + "'");
+        }
+        return new HttpUpstream(baseUrl, apiKey, Duration.ofMillis(connectTimeout),
+                Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().executor());
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        getComponent().catalog().unregister(provider);
+        upstream = null;
+        super.doStop();
+    }
+
+    String provider() {
+        return provider;
+    }
+
+    ProviderAdapter providerAdapter() {
+        return providerAdapter;
+    }
+
+    Upstream upstream() {
+        return upstream;
+    }
+
+    /** Removes the provider key from text that came back from the provider (some echo keys in errors). */
+    String redact(String text) {
+        return apiKey.length() < 8 ? text : text.replace(apiKey, "[redacted]");
+    }
+
+    // options, set from the endpoint URI
+
+    /** Base URL of the OpenAI-compatible API, e.g. {@code https://api.deepseek.com}; {@code demo:} for the demo. */
+    public void setBaseUrl(String baseUrl) {
+        this.baseUrl = baseUrl == null ? "" : baseUrl.strip();
+    }
+
+    /** The provider key sent as {@code Authorization: Bearer}; blank makes the provider unroutable. */
+    public void setApiKey(String apiKey) {
+        this.apiKey = apiKey == null ? "" : apiKey.strip();
+    }
+
+    /** Id of the {@link ProviderAdapter} for the provider's quirks; {@code openai} for none. */
+    public void setAdapter(String adapter) {
+        this.adapter = adapter;
+    }
+
+    /** Models served, comma-separated; {@code public=upstream} when the names differ. */
+    public void setModels(String models) {
+        this.models = models == null ? "" : models;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    /** Milliseconds to open a connection. */
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    /** Milliseconds until the response headers arrive (for non-streaming calls: the whole generation). */
+    public void setFirstByteTimeout(long firstByteTimeout) {
+        this.firstByteTimeout = firstByteTimeout;
+    }
+
+    /** Milliseconds for the whole call, body included. */
+    public void setTotalTimeout(long totalTimeout) {
+        this.totalTimeout = totalTimeout;
+    }
+}

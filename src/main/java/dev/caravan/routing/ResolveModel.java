@@ -1,0 +1,40 @@
+package dev.caravan.routing;
+
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.OpenAiError;
+import dev.caravan.openai.OpenAiRequest;
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.apache.camel.Processor;
+import org.springframework.stereotype.Component;
+
+/**
+ * Route step: picks the provider and upstream model for the request's {@code model}, or answers 404
+ * before any upstream call. A model the caller's key may not use is reported exactly like an unknown one.
+ */
+@Component("resolveModel")
+class ResolveModel implements Processor {
+
+    private final ModelCatalog catalog;
+
+    ResolveModel(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws InvalidPayloadException {
+        String model = exchange.getMessage().getMandatoryBody(OpenAiRequest.class).model();
+        ModelCatalog.Route route = resolve(model, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
+        exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
+        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
+    }
+
+    ModelCatalog.Route resolve(String model, GatewayKey key) {
+        return catalog.resolve(model)
+                .filter(r -> key.allows(model, r.canonicalName()))
+                .orElseThrow(() -> new GatewayException(new OpenAiError(404, "The model '" + model
+                        + "' does not exist or you do not have access to it.", "invalid_request_error", "model",
+                        "model_not_found")));
+    }
+}
