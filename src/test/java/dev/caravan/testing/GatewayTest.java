@@ -1,0 +1,122 @@
+package dev.caravan.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.CaravanApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The gateway as users run it (application.yaml and routes/ from the working directory) on a loopback
+ * port, with every preset pointed at {@link FakeProviders}. One Spring context serves all subclasses.
+ */
+@CamelSpringBootTest
+@SpringBootTest(classes = CaravanApplication.class, properties = {
+        "caravan.host=127.0.0.1",
+        "caravan.api-key=" + GatewayTest.CLIENT_KEY,
+        "caravan.keys[0].name=limited",
+        "caravan.keys[0].key=" + GatewayTest.LIMITED_KEY,
+        "caravan.keys[0].models=deepseek-*,glm/*",
+        "caravan.aliases.fast=glm-4-flash",
+        "camel.main.routes-include-pattern=file:routes/*.yaml,classpath:test-routes/*.yaml",
+})
+public abstract class GatewayTest {
+
+    public static final String CLIENT_KEY = "sk-test-client-key";
+    public static final String LIMITED_KEY = "sk-test-limited-key";
+    /** The providers the presets ship, in the order of routes/providers.camel.yaml. */
+    public static final List<String> PRESETS = List.of("openai", "deepseek", "qwen", "glm", "siliconflow", "groq",
+            "openrouter");
+
+    protected static final ObjectMapper JSON = new ObjectMapper();
+    protected static final FakeProviders UPSTREAM = new FakeProviders();
+    protected static final int PORT = freePort();
+    protected static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static String providerKey(String provider) {
+        return "sk-" + provider + "-provider-secret-0123456789";
+    }
+
+    @DynamicPropertySource
+    static void upstreams(DynamicPropertyRegistry registry) {
+        registry.add("caravan.port", () -> PORT);
+        for (String id : PRESETS) {
+            String env = id.toUpperCase();
+            registry.add(env + "_API_KEY", () -> providerKey(id));
+            if (!id.equals("qwen")) {
+                registry.add(env + "_BASE_URL", () -> UPSTREAM.baseUrl(id));
+            }
+        }
+        // qwen goes by region, to prove QWEN_REGION picks caravan.regions.qwen.<region>
+        registry.add("QWEN_REGION", () -> "loopback");
+        registry.add("caravan.regions.qwen.loopback", () -> UPSTREAM.baseUrl("qwen"));
+        registry.add("FAKE_UPSTREAM", () -> "http://127.0.0.1:" + UPSTREAM.port());
+        registry.add("CLOSED_PORT", GatewayTest::freePort);
+    }
+
+    @BeforeEach
+    void resetUpstream() {
+        UPSTREAM.reset();
+    }
+
+    protected static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+
+    protected static HttpResponse<String> post(String path, String body) {
+        return post(path, body, CLIENT_KEY);
+    }
+
+    protected static HttpResponse<String> post(String path, String body, String key) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    protected static HttpResponse<String> get(String path, String key) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key).GET());
+    }
+
+    protected static HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return CLIENT.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected static String chat(String model) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+    }
+
+    protected static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + response.body(), e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
