@@ -1,0 +1,82 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.testing.GatewayTest;
+import org.junit.jupiter.api.Test;
+
+/** Request patches of the adapters, as the fake providers receive them. */
+class QuirkPatchTest extends GatewayTest {
+
+    private static final String CHAT = "/v1/chat/completions";
+
+    @Test
+    void groqGetsOnlyTheFieldsItSupports() {
+        post(CHAT, "{\"model\":\"llama-3.3-70b-versatile\",\"messages\":[{\"role\":\"user\",\"name\":\"ann\","
+                + "\"content\":\"hi\"}],\"logprobs\":true,\"top_logprobs\":2,\"logit_bias\":{\"1\":2},\"n\":3,"
+                + "\"store\":true,\"metadata\":{\"a\":\"b\"},\"temperature\":0.5,\"tools\":[],\"stream\":false}");
+
+        JsonNode sent = UPSTREAM.last("groq").json();
+        assertThat(sent.has("logprobs") || sent.has("top_logprobs") || sent.has("logit_bias") || sent.has("n")
+                || sent.has("store") || sent.has("metadata")).as(sent.toString()).isFalse();
+        assertThat(sent.path("messages").path(0).has("name")).isFalse();
+        assertThat(sent.path("messages").path(0).path("content").asText()).isEqualTo("hi");
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.5);
+        assertThat(sent.has("tools")).isTrue();
+    }
+
+    @Test
+    void groqKeepsNOfOne() {
+        post(CHAT, "{\"model\":\"groq/x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":1}");
+
+        assertThat(UPSTREAM.last("groq").json().path("n").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void glmToolChoiceBecomesAuto() {
+        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}],"
+                + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}");
+        assertThat(UPSTREAM.last("glm").json().path("tool_choice").asText()).isEqualTo("auto");
+
+        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"tool_choice\":\"required\"}");
+        assertThat(UPSTREAM.last("glm").json().path("tool_choice").asText()).isEqualTo("auto");
+    }
+
+    @Test
+    void glmJsonSchemaBecomesJsonObject() {
+        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"json\"}],"
+                + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{}}}}");
+
+        assertThat(UPSTREAM.last("glm").json().path("response_format").toString())
+                .isEqualTo("{\"type\":\"json_object\"}");
+    }
+
+    @Test
+    void deepSeekGetsStreamOptionsOnlyWhenStreaming() {
+        post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream_options\":{\"include_usage\":true}}");
+        assertThat(UPSTREAM.last("deepseek").json().has("stream_options")).isFalse();
+
+        post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertThat(UPSTREAM.last("deepseek").json().path("stream_options").path("include_usage").asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    void plainProvidersGetTheClientsBytesWithOnlyTheModelChanged() {
+        String body = "{ \"messages\" : [{\"role\":\"user\",\"content\":\"caf\\u00e9 \\\"q\\\"\"}],\n"
+                + "  \"model\":\"qwen-plus\", \"logprobs\":true, \"n\":2, \"vendor_field\":[1.50,{\"x\":null}] }";
+
+        post(CHAT, body);
+
+        assertThat(new String(UPSTREAM.last("qwen").body(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(body);
+        post(CHAT, body.replace("qwen-plus", "coder"));
+        assertThat(new String(UPSTREAM.last("qwen").body(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(body.replace("qwen-plus", "qwen-coder-plus"));
+    }
+}
