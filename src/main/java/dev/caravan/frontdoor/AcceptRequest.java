@@ -10,17 +10,17 @@ import org.springframework.stereotype.Component;
 @Component("acceptRequest")
 class AcceptRequest implements Processor {
 
-    /** Exchange property and response header with the request id. */
-    static final String REQUEST_ID = "x-request-id";
+    static final String REQUEST_ID_HEADER = "x-request-id";
+    static final String REQUEST_ID_PROPERTY = "caravanRequestId";
     private static final Pattern USABLE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     @Override
     public void process(Exchange exchange) {
-        String id = ClientRequest.header(exchange, REQUEST_ID);
+        String id = ClientRequest.header(exchange, REQUEST_ID_HEADER);
         if (id == null || !USABLE_ID.matcher(id).matches()) {
             id = UUID.randomUUID().toString();
         }
-        exchange.getMessage().setHeader(REQUEST_ID, id);
-        exchange.setProperty("caravanRequestId", id);
+        exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
+        exchange.setProperty(REQUEST_ID_PROPERTY, id);
     }
 }

@@ -8,6 +8,9 @@ import org.springframework.stereotype.Component;
 @Component("openAiRequests")
 public class OpenAiRequests {
 
+    /** Exchange property: the model the client asked for. */
+    static final String MODEL_PROPERTY = "caravanModel";
+
     public void chatCompletions(Exchange exchange) {
         parse(exchange, OpenAiRequest.Operation.CHAT_COMPLETIONS);
     }
@@ -18,6 +21,8 @@ public class OpenAiRequests {
 
     private static void parse(Exchange exchange, OpenAiRequest.Operation operation) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
-        exchange.getMessage().setBody(OpenAiRequest.parse(operation, body == null ? new byte[0] : body));
+        OpenAiRequest request = OpenAiRequest.parse(operation, body == null ? new byte[0] : body);
+        exchange.setProperty(MODEL_PROPERTY, request.model());
+        exchange.getMessage().setBody(request);
     }
 }

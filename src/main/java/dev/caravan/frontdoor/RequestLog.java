@@ -1,0 +1,59 @@
+package dev.caravan.frontdoor;
+
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.routing.ModelCatalog;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * One logfmt line per request on the {@code caravan.request} logger, written after the response is sent.
+ * Expected failures are a field of the line, never a stack trace.
+ */
+@Component("requestLog")
+class RequestLog implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger("caravan.request");
+
+    @Override
+    public void process(Exchange exchange) {
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        StringBuilder line = new StringBuilder(256);
+        field(line, "request_id", exchange.getProperty(AcceptRequest.REQUEST_ID_PROPERTY, String.class));
+        field(line, "method", exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class));
+        field(line, "path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
+        field(line, "status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class));
+        field(line, "key", key == null ? null : key.name());
+        field(line, "model", exchange.getProperty(OpenAiRequests.MODEL_PROPERTY, String.class));
+        field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
+        field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
+        field(line, "error", failure instanceof GatewayException e ? e.error().code()
+                : failure == null ? null : "internal_error");
+        field(line, "duration_ms", exchange.getClock().elapsed());
+        LOG.info(line.toString());
+    }
+
+    private static void field(StringBuilder line, String name, Object value) {
+        if (value == null) {
+            return;
+        }
+        if (!line.isEmpty()) {
+            line.append(' ');
+        }
+        String text = value.toString();
+        line.append(name).append('=');
+        if (text.isEmpty() || text.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '=')) {
+            line.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")
+                    .replace("\n", "\\n")).append('"');
+        } else {
+            line.append(text);
+        }
+    }
+}
