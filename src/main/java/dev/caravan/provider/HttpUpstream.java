@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +21,17 @@ import java.util.concurrent.TimeoutException;
 final class HttpUpstream implements Upstream {
 
     private final HttpClient client;
-    private final String baseUrl;
+    private final Map<OpenAiRequest.Operation, URI> uris = new EnumMap<>(OpenAiRequest.Operation.class);
     private final String authorization;
     private final Duration firstByteTimeout;
     private final long totalTimeoutMillis;
 
     HttpUpstream(String baseUrl, String apiKey, Duration connectTimeout, Duration firstByteTimeout,
                  Duration totalTimeout, Executor executor) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        for (OpenAiRequest.Operation operation : OpenAiRequest.Operation.values()) {
+            uris.put(operation, URI.create(base + operation.path()));
+        }
         this.authorization = "Bearer " + apiKey;
         this.firstByteTimeout = firstByteTimeout;
         this.totalTimeoutMillis = totalTimeout.toMillis();
@@ -41,7 +46,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + operation.path()))
+        HttpRequest request = HttpRequest.newBuilder(uris.get(operation))
                 .timeout(firstByteTimeout)
                 .header("Authorization", authorization)
                 .header("Content-Type", "application/json")

@@ -125,24 +125,13 @@ final class LlmProducer extends DefaultAsyncProducer {
         if (cause instanceof UpstreamException e) {
             return e;
         }
-        if (cause instanceof HttpConnectTimeoutException) {
-            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_TIMEOUT,
-                    "connect timed out");
-        }
-        if (cause instanceof HttpTimeoutException) {
-            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_TIMEOUT,
-                    "no response within the first-byte timeout");
-        }
-        if (cause instanceof TimeoutException) {
-            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_TIMEOUT,
-                    "no complete response within the total timeout");
-        }
-        if (cause instanceof ConnectException) {
-            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.CONNECTION_FAILED,
-                    "connection refused");
-        }
-        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.CONNECTION_FAILED,
-                endpoint.redact(detail));
+        boolean timedOut = cause instanceof HttpTimeoutException || cause instanceof TimeoutException;
+        String detail = cause instanceof HttpConnectTimeoutException ? "connect timed out"
+                : cause instanceof HttpTimeoutException ? "no response within the first-byte timeout"
+                : cause instanceof TimeoutException ? "no complete response within the total timeout"
+                : cause instanceof ConnectException ? "connection refused"
+                : endpoint.redact(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        return UpstreamException.noAnswer(endpoint.provider(),
+                timedOut ? ErrorClass.UPSTREAM_TIMEOUT : ErrorClass.CONNECTION_FAILED, detail);
     }
 }

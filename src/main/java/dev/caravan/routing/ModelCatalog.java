@@ -1,11 +1,13 @@
 package dev.caravan.routing;
 
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -13,7 +15,8 @@ import org.springframework.stereotype.Component;
 /**
  * Which provider serves which model. Providers register while their endpoint runs; aliases come from
  * {@code caravan.aliases}. A name resolves, in this order, as an alias, as a model a routable provider
- * lists, or as {@code <provider>/<upstream model>}.
+ * lists, or as {@code <provider>/<upstream model>}. Lookups read an immutable snapshot, rebuilt only
+ * when a provider starts or stops.
  */
 @Component
 public class ModelCatalog {
@@ -37,14 +40,18 @@ public class ModelCatalog {
     public record Listed(String id, Route route) {
     }
 
-    private record Provider(Map<String, String> models, boolean routable) {
+    /** What requests are routed by: immutable, replaced whole when a provider starts or stops. */
+    private record Snapshot(Set<String> routable, Map<String, Route> names, List<Listed> listing) {
     }
 
-    private final Map<String, Provider> providers = new ConcurrentHashMap<>();
+    /** Registered providers by id; sorted, so the first id wins a model two providers list (logged). */
+    private final Map<String, Map<String, String>> providers = new TreeMap<>();
+    private final Set<String> routable = new HashSet<>();
     private final Map<String, String> aliases;
+    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of(), List.of());
 
     ModelCatalog(RoutingProperties properties) {
-        this.aliases = Map.copyOf(properties.aliases());
+        this.aliases = new TreeMap<>(properties.aliases());
     }
 
     /** Parses {@code a,b=upstream-b}: public names, each with its upstream id when that differs. */
@@ -61,60 +68,76 @@ public class ModelCatalog {
         return parsed;
     }
 
-    public void register(String id, Map<String, String> models, boolean routable) {
-        providers.put(id, new Provider(Map.copyOf(models), routable));
-        if (routable) {
-            providers.forEach((other, p) -> p.models.keySet().stream()
-                    .filter(m -> !other.equals(id) && p.routable && models.containsKey(m))
-                    .forEach(m -> LOG.warn("Model '{}' is served by providers '{}' and '{}'; ask for "
-                            + "'<provider>/{}' to choose", m, other, id, m)));
+    public synchronized void register(String id, Map<String, String> models, boolean isRoutable) {
+        providers.put(id, Collections.unmodifiableMap(new LinkedHashMap<>(models)));
+        if (isRoutable) {
+            routable.add(id);
+        } else {
+            routable.remove(id);
         }
-        LOG.info("Provider '{}' {}", id, routable ? "serves " + models.keySet() : "is not routable (no key set)");
+        rebuild(id);
+        LOG.info("Provider '{}' {}", id, isRoutable ? "serves " + models.keySet()
+                : "is not routable (no key set, or disabled)");
     }
 
-    public void unregister(String id) {
+    public synchronized void unregister(String id) {
         providers.remove(id);
+        routable.remove(id);
+        rebuild(null);
+    }
+
+    /** @param changed the provider just registered: conflicts it takes part in are logged */
+    private void rebuild(String changed) {
+        Map<String, Route> models = new LinkedHashMap<>();
+        providers.forEach((id, served) -> {
+            if (routable.contains(id)) {
+                served.forEach((model, upstream) -> {
+                    Route first = models.putIfAbsent(model, new Route(id, upstream));
+                    if (first != null && (id.equals(changed) || first.provider().equals(changed))) {
+                        LOG.warn("Model '{}' is listed by providers '{}' and '{}'; '{}' serves it, '{}/{}' reaches "
+                                + "the other", model, first.provider(), id, first.provider(), id, model);
+                    }
+                });
+            }
+        });
+        Set<String> routableNow = Set.copyOf(routable);
+        Map<String, Route> names = new LinkedHashMap<>(models);
+        // an alias may also redirect a name a provider lists
+        aliases.forEach((alias, target) -> {
+            Route route = models.containsKey(target) ? models.get(target) : prefixed(routableNow, target);
+            if (route != null) {
+                names.put(alias, route);
+            } else {
+                names.remove(alias);
+            }
+        });
+        List<Listed> listing = names.entrySet().stream().map(e -> new Listed(e.getKey(), e.getValue())).toList();
+        snapshot = new Snapshot(routableNow, Map.copyOf(names), listing);
     }
 
     public Optional<Route> resolve(String model) {
-        String alias = aliases.get(model);
-        return alias != null ? resolveName(alias) : resolveName(model);
+        Snapshot current = snapshot;
+        Route named = current.names().get(model);
+        return Optional.ofNullable(named != null || aliases.containsKey(model) ? named
+                : prefixed(current.routable(), model));
     }
 
-    private Optional<Route> resolveName(String model) {
-        // sorted for a stable choice when two providers list the same model (logged at registration)
-        for (String id : providers.keySet().stream().sorted().toList()) {
-            Provider p = providers.get(id);
-            if (p.routable && p.models.containsKey(model)) {
-                return Optional.of(new Route(id, p.models.get(model)));
-            }
-        }
+    /** {@code <provider>/<upstream model>} when the provider is routable, else {@code null}. */
+    private static Route prefixed(Set<String> routable, String model) {
         int slash = model.indexOf('/');
-        if (slash > 0 && slash < model.length() - 1) {
-            Provider p = providers.get(model.substring(0, slash));
-            if (p != null && p.routable) {
-                return Optional.of(new Route(model.substring(0, slash), model.substring(slash + 1)));
-            }
+        if (slash > 0 && slash < model.length() - 1 && routable.contains(model.substring(0, slash))) {
+            return new Route(model.substring(0, slash), model.substring(slash + 1));
         }
-        return Optional.empty();
+        return null;
     }
 
     /** Every model and alias a routable provider serves, each once. */
     public List<Listed> list() {
-        Map<String, Listed> listed = new LinkedHashMap<>();
-        providers.keySet().stream().sorted().forEach(id -> {
-            Provider p = providers.get(id);
-            if (p.routable) {
-                p.models.forEach((m, upstream) -> listed.putIfAbsent(m, new Listed(m, new Route(id, upstream))));
-            }
-        });
-        aliases.keySet().stream().sorted().forEach(alias ->
-                resolve(alias).ifPresent(r -> listed.putIfAbsent(alias, new Listed(alias, r))));
-        return new ArrayList<>(listed.values());
+        return snapshot.listing();
     }
 
     /** Whether any provider is routable: the gateway is ready to serve. */
     public boolean anyRoutable() {
-        return providers.values().stream().anyMatch(Provider::routable);
+        return !snapshot.routable().isEmpty();
     }
 }

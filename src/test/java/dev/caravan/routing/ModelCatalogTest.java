@@ -1,0 +1,62 @@
+package dev.caravan.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.routing.ModelCatalog.Route;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModelCatalogTest {
+
+    private final ModelCatalog catalog = new ModelCatalog(new RoutingProperties(Map.of(
+            "coder", "qwen/qwen-coder-plus", "chat", "deepseek-chat", "gpt-4o", "b/gpt-4o-mini", "gone", "off/x")));
+
+    ModelCatalogTest() {
+        catalog.register("qwen", ModelCatalog.parseModels("qwen-plus, qwen-coder-plus"), true);
+        catalog.register("deepseek", ModelCatalog.parseModels("deepseek-chat"), true);
+        catalog.register("b", ModelCatalog.parseModels("shared,gpt-4o=gpt-4o-2024"), true);
+        catalog.register("a", ModelCatalog.parseModels("shared"), true);
+        catalog.register("off", ModelCatalog.parseModels("off-model"), false);
+    }
+
+    @Test
+    void resolvesListedNamesAliasesAndPrefixes() {
+        assertThat(catalog.resolve("qwen-plus")).contains(new Route("qwen", "qwen-plus"));
+        assertThat(catalog.resolve("coder")).contains(new Route("qwen", "qwen-coder-plus"));
+        assertThat(catalog.resolve("chat")).contains(new Route("deepseek", "deepseek-chat"));
+        assertThat(catalog.resolve("deepseek/anything-new")).contains(new Route("deepseek", "anything-new"));
+        assertThat(catalog.resolve("qwen/")).isEmpty();
+        assertThat(catalog.resolve("unknown")).isEmpty();
+    }
+
+    @Test
+    void anAliasOverridesAListedName() {
+        assertThat(catalog.resolve("gpt-4o")).contains(new Route("b", "gpt-4o-mini"));
+        assertThat(catalog.list()).filteredOn(l -> l.id().equals("gpt-4o")).singleElement()
+                .extracting(ModelCatalog.Listed::route).isEqualTo(new Route("b", "gpt-4o-mini"));
+    }
+
+    @Test
+    void aModelTwoProvidersListGoesToTheFirstById() {
+        assertThat(catalog.resolve("shared")).contains(new Route("a", "shared"));
+        assertThat(catalog.resolve("b/shared")).contains(new Route("b", "shared"));
+    }
+
+    @Test
+    void unroutableProvidersAndTheirAliasesAreInvisible() {
+        assertThat(catalog.resolve("off-model")).isEmpty();
+        assertThat(catalog.resolve("off/off-model")).isEmpty();
+        assertThat(catalog.resolve("gone")).isEmpty();
+        assertThat(catalog.list()).extracting(ModelCatalog.Listed::id).doesNotContain("off-model", "gone")
+                .contains("qwen-plus", "coder", "chat", "shared").doesNotHaveDuplicates();
+    }
+
+    @Test
+    void stoppingAProviderRemovesItsModels() {
+        catalog.unregister("qwen");
+
+        assertThat(catalog.resolve("qwen-plus")).isEmpty();
+        assertThat(catalog.resolve("coder")).isEmpty();
+        assertThat(catalog.anyRoutable()).isTrue();
+    }
+}
