@@ -1,9 +1,14 @@
 package dev.caravan.frontdoor;
 
+import dev.caravan.openai.EventStream;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.component.netty.http.DefaultNettyHttpBinding;
 import org.apache.camel.component.netty.http.NettyHttpConfiguration;
 import org.apache.camel.component.netty.http.NettyHttpConstants;
@@ -19,6 +24,25 @@ class FrontDoorBinding extends DefaultNettyHttpBinding {
 
     FrontDoorBinding(ClientHeaderFilter responseHeaders) {
         super(responseHeaders);
+    }
+
+    /** A streamed answer goes out as its head with the gateway's headers; {@link SseWriter} writes the rest. */
+    @Override
+    public HttpResponse toNettyResponse(Message message, NettyHttpConfiguration configuration) throws Exception {
+        if (!(message.getBody() instanceof EventStream stream)) {
+            return super.toNettyResponse(message, configuration);
+        }
+        StreamingResponse response = new StreamingResponse(stream);
+        message.getHeaders().forEach((name, value) -> {
+            if (!getHeaderFilterStrategy().applyFilterToCamelHeaders(name, value, message.getExchange())) {
+                response.headers().set(name, value);
+            }
+        });
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        return response;
     }
 
     @Override

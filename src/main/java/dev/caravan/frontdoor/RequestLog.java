@@ -1,7 +1,9 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.Usage;
 import dev.caravan.routing.ModelCatalog;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -23,6 +25,15 @@ class RequestLog implements Processor {
         if (!LOG.isInfoEnabled()) {
             return;
         }
+        if (exchange.getMessage().getBody() instanceof EventStream stream) {
+            // the exchange ends when the head is sent; the line waits for the end of the stream
+            stream.outcome().thenAccept(outcome -> log(exchange, outcome.usage(), outcome));
+        } else {
+            log(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null);
+        }
+    }
+
+    private void log(Exchange exchange, Usage usage, EventStream.Outcome stream) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         StringBuilder line = new StringBuilder(256);
@@ -35,9 +46,26 @@ class RequestLog implements Processor {
         field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
         field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
         field(line, "error", failure instanceof GatewayException e ? e.error().code()
-                : failure == null ? null : "internal_error");
+                : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null);
+        if (usage != null) {
+            field(line, "prompt_tokens", usage.promptTokens());
+            field(line, "completion_tokens", usage.completionTokens());
+            field(line, "usage_estimated", usage.estimated() ? "true" : null);
+        }
+        if (stream != null) {
+            field(line, "stream", "true");
+            field(line, "client_gone", stream.clientGone() ? "true" : null);
+            if (stream.firstTokenNanos() > 0) {
+                field(line, "ttft_ms", (stream.firstTokenNanos() - startNanos(exchange)) / 1_000_000);
+            }
+        }
         field(line, "duration_ms", exchange.getClock().elapsed());
         LOG.info(line.toString());
+    }
+
+    /** The exchange's creation on the {@link System#nanoTime()} scale. */
+    private static long startNanos(Exchange exchange) {
+        return System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
     }
 
     private static void field(StringBuilder line, String name, Object value) {

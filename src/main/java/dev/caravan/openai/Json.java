@@ -16,6 +16,15 @@ public final class Json {
                 StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).maxNestingDepth(200).build());
     }
 
+    /** A string as a JSON string literal. */
+    public static String quote(String text) {
+        try {
+            return MAPPER.writeValueAsString(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Json() {
     }
 }

@@ -2,6 +2,7 @@ package dev.caravan.openai;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,8 +14,20 @@ import java.util.Map;
  */
 public final class JsonMembers {
 
-    /** A top-level member; {@code text}, {@code start} and {@code end} are set for strings only. */
+    /** A top-level member: its kind, its value's byte span, and for strings the text. */
     public record Member(JsonToken token, String text, int start, int end) {
+        /** Whether the value is {@code []}, however spaced. */
+        public boolean isEmptyArray(byte[] json) {
+            if (token != JsonToken.START_ARRAY) {
+                return false;
+            }
+            for (int i = start + 1; i < end - 1; i++) {
+                if (json[i] > ' ') {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private final Map<String, Member> members;
@@ -33,16 +46,14 @@ public final class JsonMembers {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                String text = null;
                 if (value == JsonToken.VALUE_STRING) {
-                    int start = (int) p.currentTokenLocation().getByteOffset();
-                    String text = p.getText();
-                    members.put(name, new Member(value, text, start, (int) p.currentLocation().getByteOffset()));
-                } else {
-                    members.put(name, new Member(value, null, -1, -1));
-                    if (value.isStructStart()) {
-                        p.skipChildren();
-                    }
+                    text = p.getText();
+                } else if (value.isStructStart()) {
+                    p.skipChildren();
                 }
+                members.put(name, new Member(value, text, start, (int) p.currentLocation().getByteOffset()));
             }
             if (p.nextToken() != null) {
                 throw new NotAnObject();
@@ -61,6 +72,37 @@ public final class JsonMembers {
 
     public boolean has(String name) {
         return members.containsKey(name);
+    }
+
+    /** A member's value parsed as a tree; {@code null} when absent. */
+    public JsonNode tree(byte[] json, String name) throws IOException {
+        Member m = members.get(name);
+        return m == null ? null : Json.MAPPER.readTree(json, m.start(), m.end() - m.start());
+    }
+
+    /** The bytes with {@code "name":value,} added as the object's first member. */
+    public static byte[] insertFirst(byte[] json, String name, String rawValue) {
+        byte[] member = (Json.quote(name) + ":" + rawValue).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int open = 0;
+        while (json[open] != '{') {
+            open++;
+        }
+        boolean empty = true;
+        for (int i = open + 1; i < json.length && empty; i++) {
+            if (json[i] == '}') {
+                break;
+            }
+            empty = json[i] <= ' ';
+        }
+        byte[] out = new byte[json.length + member.length + (empty ? 0 : 1)];
+        System.arraycopy(json, 0, out, 0, open + 1);
+        System.arraycopy(member, 0, out, open + 1, member.length);
+        int rest = open + 1 + member.length;
+        if (!empty) {
+            out[rest++] = ',';
+        }
+        System.arraycopy(json, open + 1, out, rest, json.length - open - 1);
+        return out;
     }
 
     public String string(String name) {

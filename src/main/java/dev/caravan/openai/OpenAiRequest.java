@@ -2,6 +2,7 @@ package dev.caravan.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -142,6 +143,16 @@ public final class OpenAiRequest {
         return m != null && m.token() == JsonToken.VALUE_TRUE;
     }
 
+    /** Whether the client asked for the usage chunk of a stream ({@code stream_options.include_usage}). */
+    public boolean wantsStreamUsage() {
+        try {
+            JsonNode options = members.tree(raw, "stream_options");
+            return options != null && options.path("include_usage").asBoolean(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // validated by parse()
+        }
+    }
+
     /** The body as received. */
     public byte[] raw() {
         return raw;
@@ -158,6 +169,7 @@ public final class OpenAiRequest {
      */
     public final class Draft {
         private ObjectNode tree;
+        private boolean addStreamUsage;
 
         private Draft() {
         }
@@ -187,6 +199,16 @@ public final class OpenAiRequest {
             return tree;
         }
 
+        /** Asks the provider for a stream's usage chunk ({@code stream_options.include_usage}). */
+        public void requestStreamUsage() {
+            if (tree == null && !members.has("stream_options")) {
+                addStreamUsage = true; // spliced in; no tree needed
+                return;
+            }
+            JsonNode options = edit().get("stream_options");
+            (options instanceof ObjectNode o ? o : edit().putObject("stream_options")).put("include_usage", true);
+        }
+
         public byte[] bytes(String upstreamModel) {
             if (tree != null) {
                 tree.put("model", upstreamModel);
@@ -197,7 +219,9 @@ public final class OpenAiRequest {
                 }
             }
             JsonMembers.Member model = members.get("model");
-            return upstreamModel.equals(model.text()) ? raw : JsonMembers.replaceString(raw, model, upstreamModel);
+            byte[] body = upstreamModel.equals(model.text()) ? raw
+                    : JsonMembers.replaceString(raw, model, upstreamModel);
+            return addStreamUsage ? JsonMembers.insertFirst(body, "stream_options", "{\"include_usage\":true}") : body;
         }
     }
 }

@@ -5,14 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,12 +29,15 @@ final class DemoUpstream implements Upstream {
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
         try {
             JsonNode request = Json.MAPPER.readTree(body);
-            byte[] answer = switch (operation) {
-                case CHAT_COMPLETIONS -> stream ? chatStream(request) : Json.MAPPER.writeValueAsBytes(chat(request));
-                case EMBEDDINGS -> Json.MAPPER.writeValueAsBytes(embeddings(request));
-            };
-            return CompletableFuture.completedFuture(new Answer(200,
-                    stream ? "text/event-stream" : "application/json", answer, null));
+            if (stream && operation == OpenAiRequest.Operation.CHAT_COMPLETIONS) {
+                return CompletableFuture.completedFuture(new Answer(200, "text/event-stream", null,
+                        new FixedPublisher(chatStream(request)), null));
+            }
+            byte[] answer = Json.MAPPER.writeValueAsBytes(switch (operation) {
+                case CHAT_COMPLETIONS -> chat(request);
+                case EMBEDDINGS -> embeddings(request);
+            });
+            return CompletableFuture.completedFuture(new Answer(200, "application/json", answer, null, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -53,11 +57,11 @@ final class DemoUpstream implements Upstream {
         return response;
     }
 
-    /** The whole answer as server-sent events, one word per chunk, as a provider streams it. */
-    private static byte[] chatStream(JsonNode request) throws IOException {
+    /** The answer as server-sent events, one word per chunk, as a provider streams it. */
+    private static List<byte[]> chatStream(JsonNode request) throws IOException {
         ObjectNode complete = chat(request);
         String[] words = complete.path("choices").path(0).path("message").path("content").asText().split("(?<= )");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<byte[]> out = new ArrayList<>();
         for (int i = 0; i <= words.length; i++) {
             ObjectNode chunk = chunk(complete);
             ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
@@ -79,8 +83,8 @@ final class DemoUpstream implements Upstream {
             usageChunk.set("usage", complete.get("usage"));
             event(out, usageChunk);
         }
-        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
+        out.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        return out;
     }
 
     private static ObjectNode chunk(ObjectNode complete) {
@@ -89,10 +93,8 @@ final class DemoUpstream implements Upstream {
                 .put("model", complete.get("model").asText());
     }
 
-    private static void event(ByteArrayOutputStream out, JsonNode data) throws IOException {
-        out.write("data: ".getBytes(StandardCharsets.UTF_8));
-        out.write(Json.MAPPER.writeValueAsBytes(data));
-        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
+    private static void event(List<byte[]> out, JsonNode data) throws IOException {
+        out.add(("data: " + Json.MAPPER.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String reply(JsonNode request) {

@@ -29,6 +29,12 @@ class GlmAdapter implements ProviderAdapter {
         }
     }
 
+    /** GLM puts usage in its last chunk. */
+    @Override
+    public boolean asksForStreamUsage() {
+        return false;
+    }
+
     @Override
     public ErrorClass classify(ProviderError error) {
         return switch (error.numericCode()) {

@@ -5,11 +5,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -54,17 +57,44 @@ final class HttpUpstream implements Upstream {
                 .header("User-Agent", "caravan")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request,
-                HttpResponse.BodyHandlers.ofByteArray());
-        CompletableFuture<Answer> answer = exchange.thenApply(r -> new Answer(r.statusCode(),
-                r.headers().firstValue("content-type").orElse("application/json"), r.body(),
-                retryAfterSeconds(r)));
+        CompletableFuture<? extends HttpResponse<?>> exchange;
+        CompletableFuture<Answer> answer;
+        if (stream) {
+            CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> call = client.sendAsync(request,
+                    HttpResponse.BodyHandlers.ofPublisher());
+            exchange = call;
+            answer = call.thenCompose(HttpUpstream::streamed);
+        } else {
+            CompletableFuture<HttpResponse<byte[]>> call = client.sendAsync(request,
+                    HttpResponse.BodyHandlers.ofByteArray());
+            exchange = call;
+            answer = call.thenApply(r -> new Answer(r.statusCode(), contentType(r), r.body(), null,
+                    retryAfterSeconds(r)));
+        }
+        // until the answer is in; a stream's events are then on its relay's deadline
         answer.orTimeout(totalTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
             if (e instanceof TimeoutException) {
                 exchange.cancel(true); // frees the connection instead of reading a body nobody waits for
             }
         });
         return answer;
+    }
+
+    /** A successful event stream is handed on unread; anything else (errors) is read whole. */
+    private static CompletableFuture<Answer> streamed(HttpResponse<Flow.Publisher<List<ByteBuffer>>> response) {
+        String contentType = contentType(response);
+        if (response.statusCode() / 100 == 2 && contentType.startsWith("text/event-stream")) {
+            return CompletableFuture.completedFuture(new Answer(response.statusCode(), contentType, null,
+                    response.body(), retryAfterSeconds(response)));
+        }
+        HttpResponse.BodySubscriber<byte[]> whole = HttpResponse.BodySubscribers.ofByteArray();
+        response.body().subscribe(whole);
+        return whole.getBody().toCompletableFuture().thenApply(bytes -> new Answer(response.statusCode(),
+                contentType, bytes, null, retryAfterSeconds(response)));
+    }
+
+    private static String contentType(HttpResponse<?> response) {
+        return response.headers().firstValue("content-type").orElse("application/json");
     }
 
     private static Long retryAfterSeconds(HttpResponse<?> response) {

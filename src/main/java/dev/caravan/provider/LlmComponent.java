@@ -4,6 +4,7 @@ import dev.caravan.routing.ModelCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.camel.Endpoint;
@@ -20,6 +21,7 @@ public class LlmComponent extends DefaultComponent {
     private final ModelCatalog catalog;
     private final Map<String, ProviderAdapter> adapters;
     private ExecutorService executor;
+    private ScheduledExecutorService timer;
 
     LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters) {
         this.catalog = catalog;
@@ -55,11 +57,24 @@ public class LlmComponent extends DefaultComponent {
         return executor;
     }
 
+    /** Keeps the deadlines of open streams. */
+    synchronized ScheduledExecutorService timer() {
+        if (timer == null) {
+            timer = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
+                    "caravan-stream-deadlines");
+        }
+        return timer;
+    }
+
     @Override
     protected synchronized void doStop() throws Exception {
         if (executor != null) {
             getCamelContext().getExecutorServiceManager().shutdown(executor);
             executor = null;
+        }
+        if (timer != null) {
+            getCamelContext().getExecutorServiceManager().shutdown(timer);
+            timer = null;
         }
         super.doStop();
     }

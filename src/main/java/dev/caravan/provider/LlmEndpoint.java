@@ -79,6 +79,10 @@ public class LlmEndpoint extends DefaultEndpoint {
         super.doStop();
     }
 
+    long totalTimeoutMillis() {
+        return totalTimeout;
+    }
+
     String provider() {
         return provider;
     }

@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.openai.Usage;
 import dev.caravan.routing.ModelCatalog;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -17,8 +18,9 @@ import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
  * Sends the exchange's {@link OpenAiRequest} to the provider with the upstream model from
- * {@link ModelCatalog#UPSTREAM_MODEL}, and replies with the provider's answer or fails the exchange with an
- * {@link UpstreamException}. Asynchronous: no thread waits while the provider works.
+ * {@link ModelCatalog#UPSTREAM_MODEL}. Replies with the provider's answer: a whole body, or for
+ * {@code stream:true} an {@link SseRelay} once the first event is in. Fails the exchange with an
+ * {@link UpstreamException} otherwise. Asynchronous: no thread waits while the provider works.
  */
 final class LlmProducer extends DefaultAsyncProducer {
 
@@ -40,23 +42,31 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
         OpenAiRequest request;
         byte[] body;
-        OpenAiRequest.Draft draft;
+        boolean stream;
         try {
             request = exchange.getMessage().getMandatoryBody(OpenAiRequest.class);
-            draft = request.draft();
+            OpenAiRequest.Draft draft = request.draft();
             endpoint.providerAdapter().patchRequest(draft);
+            stream = draft.stream();
+            if (stream && endpoint.providerAdapter().asksForStreamUsage()) {
+                draft.requestStreamUsage();
+            }
             body = draft.bytes(exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class));
         } catch (Exception e) {
             exchange.setException(e);
             callback.done(true);
             return true;
         }
-        upstream.send(request.operation(), body, draft.stream()).whenComplete((answer, failure) -> {
+        upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
+            if (failure == null && answer.events() != null) {
+                relay(exchange, request, answer, callback);
+                return;
+            }
             try {
                 if (failure != null) {
                     exchange.setException(noAnswer(failure));
                 } else {
-                    reply(exchange.getMessage(), request.operation(), answer);
+                    reply(exchange, request.operation(), answer);
                 }
             } catch (RuntimeException e) {
                 exchange.setException(e);
@@ -67,49 +77,59 @@ final class LlmProducer extends DefaultAsyncProducer {
         return false;
     }
 
-    private void reply(Message message, OpenAiRequest.Operation operation, Upstream.Answer answer) {
+    /** Replies with the stream once its first event is in; fails the exchange if it fails before that. */
+    private void relay(Exchange exchange, OpenAiRequest request, Upstream.Answer answer, AsyncCallback callback) {
+        SseRelay relay = new SseRelay(endpoint.provider(), request.wantsStreamUsage(), request.raw().length,
+                endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
+                json -> failed(200, json, null), this::noAnswer);
+        relay.committed().whenComplete((committed, failure) -> {
+            try {
+                if (failure != null) {
+                    exchange.setException(failure instanceof CompletionException c ? c.getCause() : failure);
+                } else {
+                    Message message = exchange.getMessage();
+                    message.setBody(relay);
+                    message.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
+                    message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+                }
+            } finally {
+                callback.done(false);
+            }
+        });
+        answer.events().subscribe(relay);
+    }
+
+    private void reply(Exchange exchange, OpenAiRequest.Operation operation, Upstream.Answer answer) {
         if (!answer.ok()) {
             throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
         }
-        byte[] body = answer.body();
-        if (!answer.contentType().startsWith("text/event-stream")) {
-            body = completeJson(operation, answer);
-        }
-        message.setBody(body);
-        message.setHeader(Exchange.CONTENT_TYPE, answer.contentType());
+        Message message = exchange.getMessage();
+        message.setBody(completeJson(exchange, operation, answer));
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
     }
 
     /**
      * Checks a success body is a JSON object and not an error in disguise (some providers answer 200 with
-     * {@code {"error":…}}), and adds {@code object} where the provider leaves it out (GLM).
+     * {@code {"error":…}}), reads its usage, and adds {@code object} where the provider leaves it out (GLM).
      */
-    private byte[] completeJson(OpenAiRequest.Operation operation, Upstream.Answer answer) {
+    private byte[] completeJson(Exchange exchange, OpenAiRequest.Operation operation, Upstream.Answer answer) {
+        byte[] body = answer.body();
         JsonMembers members;
         try {
-            members = JsonMembers.scan(answer.body());
+            members = JsonMembers.scan(body);
+            if (members.has("usage") && members.get("usage").token().isStructStart()) {
+                exchange.setProperty(Usage.PROPERTY, Usage.of(members.tree(body, "usage")));
+            }
         } catch (IOException e) {
             throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE,
                     "the answer is not a JSON object");
         }
         if (members.has("error") && !members.has("choices") && !members.has("data")) {
-            throw failed(answer.status(), answer.body(), null);
+            throw failed(answer.status(), body, null);
         }
-        if (members.has("object")) {
-            return answer.body();
-        }
-        byte[] field = ("\"object\":\"" + operation.responseObject() + "\""
-                + (members.isEmpty() ? "" : ",")).getBytes(StandardCharsets.US_ASCII);
-        byte[] body = answer.body();
-        int open = 0;
-        while (body[open] != '{') {
-            open++;
-        }
-        byte[] out = new byte[body.length + field.length];
-        System.arraycopy(body, 0, out, 0, open + 1);
-        System.arraycopy(field, 0, out, open + 1, field.length);
-        System.arraycopy(body, open + 1, out, open + 1 + field.length, body.length - open - 1);
-        return out;
+        return members.has("object") ? body
+                : JsonMembers.insertFirst(body, "object", "\"" + operation.responseObject() + "\"");
     }
 
     private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {

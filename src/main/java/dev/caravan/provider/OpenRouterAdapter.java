@@ -14,6 +14,12 @@ class OpenRouterAdapter implements ProviderAdapter {
         return "openrouter";
     }
 
+    /** OpenRouter always sends usage; include_usage is deprecated there. */
+    @Override
+    public boolean asksForStreamUsage() {
+        return false;
+    }
+
     @Override
     public ErrorClass classify(ProviderError error) {
         if (error.numericCode() < 400 || error.numericCode() == error.status()) {

@@ -16,6 +16,14 @@ public interface ProviderAdapter {
     default void patchRequest(OpenAiRequest.Draft request) {
     }
 
+    /**
+     * Whether to ask for {@code stream_options.include_usage} on streams, so usage is always known; false
+     * for providers that send usage anyway or reject the option.
+     */
+    default boolean asksForStreamUsage() {
+        return true;
+    }
+
     /** What a failed response means; the default reads OpenAI's codes and falls back to the status. */
     default ErrorClass classify(ProviderError error) {
         return openAiClass(error);

@@ -1,20 +1,29 @@
 package dev.caravan.provider;
 
 import dev.caravan.openai.OpenAiRequest;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /** Where a provider endpoint sends its requests: a provider's HTTP API, or the in-process demo model. */
 interface Upstream {
 
-    /** Sends one body; completes when the answer is in, never blocking the caller. */
+    /**
+     * Sends one body; completes when the response headers are in (the whole body, unless it is a stream),
+     * never blocking the caller.
+     */
     CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream);
 
     /**
-     * One upstream answer.
+     * One upstream answer: a whole body, or for a successful stream the events as they come.
      *
+     * @param body              the whole body; {@code null} when {@code events} is set
+     * @param events            a {@code text/event-stream} body not yet read; {@code null} otherwise
      * @param retryAfterSeconds the provider's {@code Retry-After}, when it sent one in seconds
      */
-    record Answer(int status, String contentType, byte[] body, Long retryAfterSeconds) {
+    record Answer(int status, String contentType, byte[] body, Flow.Publisher<List<ByteBuffer>> events,
+                  Long retryAfterSeconds) {
         boolean ok() {
             return status >= 200 && status < 300;
         }

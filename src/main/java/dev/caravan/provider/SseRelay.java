@@ -1,0 +1,385 @@
+package dev.caravan.provider;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.openai.EventStream;
+import dev.caravan.openai.Json;
+import dev.caravan.openai.JsonMembers;
+import dev.caravan.openai.Usage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays a provider's server-sent events to the client as they arrive, one event at a time, holding no
+ * thread while it waits. On the way it drops SSE comments, adds {@code object} where a provider leaves it
+ * out, reads usage (and hides the usage-only chunk the gateway asked for but the client did not), and
+ * turns an in-band {@code {"error":…}} event into a normalised one.
+ *
+ * <p>Until the first event is in, nothing is committed: a failure then fails the exchange like any other
+ * ({@link #committed()}), so fallback can still act. After it, a failure becomes one final
+ * {@code data: {"error":…}} event and the stream ends; it never hangs or stops silently.
+ */
+final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final String provider;
+    private final boolean forwardUsageChunk;
+    private final long promptBytes;
+    private final Function<byte[], UpstreamException> inBandError;
+    private final Function<Throwable, UpstreamException> failure;
+    private final CompletableFuture<Void> committed = new CompletableFuture<>();
+    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    private final ScheduledFuture<?> deadline;
+
+    // guarded by this
+    private Flow.Subscription subscription;
+    private boolean requested;
+    private byte[] partial = new byte[0];
+    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+    private boolean inData;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private Sink sink;
+    private boolean writing;
+    private boolean upstreamEnded;
+    private boolean closed;
+    private Usage usage;
+    private long completionChars;
+    private boolean finished;
+    private boolean doneSeen;
+    private String errorCode;
+    private boolean clientGone;
+    private long firstTokenNanos;
+
+    /**
+     * @param forwardUsageChunk whether the client asked for {@code stream_options.include_usage}
+     * @param promptBytes       size of the request, for an estimate when no usage arrives
+     * @param inBandError       normalises an error event's JSON
+     * @param failure           normalises a transport failure
+     */
+    SseRelay(String provider, boolean forwardUsageChunk, long promptBytes, long totalTimeoutMillis,
+             ScheduledExecutorService timer, Function<byte[], UpstreamException> inBandError,
+             Function<Throwable, UpstreamException> failure) {
+        this.provider = provider;
+        this.forwardUsageChunk = forwardUsageChunk;
+        this.promptBytes = promptBytes;
+        this.inBandError = inBandError;
+        this.failure = failure;
+        this.deadline = timer.schedule(this::timeout, totalTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes once the first event is in (the answer can be committed), or fails before that. */
+    CompletableFuture<Void> committed() {
+        return committed;
+    }
+
+    @Override
+    public CompletableFuture<Outcome> outcome() {
+        return outcome;
+    }
+
+    @Override
+    public synchronized void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (closed) {
+            s.cancel();
+        } else {
+            pump();
+        }
+    }
+
+    @Override
+    public synchronized void onNext(List<ByteBuffer> items) {
+        requested = false;
+        if (closed || upstreamEnded) {
+            return;
+        }
+        try {
+            for (ByteBuffer item : items) {
+                byte[] bytes = new byte[item.remaining()];
+                item.get(bytes);
+                feed(bytes);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Relaying the stream of provider '{}' failed", provider, e);
+            fail(UpstreamException.noAnswer(provider, ErrorClass.INVALID_RESPONSE, "the stream could not be relayed"));
+            return;
+        }
+        pump();
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+        if (closed || upstreamEnded) {
+            return;
+        }
+        fail(failure.apply(t));
+    }
+
+    @Override
+    public synchronized void onComplete() {
+        if (closed || upstreamEnded) {
+            return;
+        }
+        feed(new byte[] {'\n', '\n'}); // an unterminated last event still counts
+        if (!doneSeen && !upstreamEnded) {
+            if (finished) {
+                pending.writeBytes(DONE); // some providers end without [DONE]; clients wait for it
+            } else {
+                fail(UpstreamException.noAnswer(provider, ErrorClass.UPSTREAM_ERROR,
+                        "the stream ended before the answer was complete"));
+                return;
+            }
+        }
+        upstreamEnded = true;
+        pump();
+    }
+
+    @Override
+    public synchronized void attach(Sink target) {
+        sink = target;
+        pump();
+    }
+
+    @Override
+    public synchronized void cancel() {
+        if (closed) {
+            return;
+        }
+        clientGone = true;
+        closed = true;
+        if (subscription != null) {
+            subscription.cancel();
+        }
+        complete();
+    }
+
+    private synchronized void timeout() {
+        if (!closed && !upstreamEnded) {
+            fail(UpstreamException.noAnswer(provider, ErrorClass.UPSTREAM_TIMEOUT,
+                    "the stream did not end within the total timeout"));
+        }
+    }
+
+    /** A failure: before commit the exchange fails; after it, a final error event ends the stream. */
+    private void fail(UpstreamException e) {
+        upstreamEnded = true;
+        if (subscription != null) {
+            subscription.cancel();
+        }
+        if (!committed.isDone()) {
+            closed = true;
+            errorCode = e.error().code();
+            committed.completeExceptionally(e);
+            complete();
+            return;
+        }
+        errorCode = e.error().code();
+        emit(e.error().toJson());
+        pump();
+    }
+
+    /** Moves things along: commit, write what is pending, ask for more, or end. */
+    private void pump() {
+        if (closed) {
+            return;
+        }
+        if (!committed.isDone() && pending.size() > 0) {
+            committed.complete(null);
+        }
+        if (sink != null && !writing) {
+            if (pending.size() > 0) {
+                writing = true;
+                byte[] bytes = pending.toByteArray();
+                pending.reset();
+                sink.write(bytes, this::written);
+                return;
+            }
+            if (upstreamEnded) {
+                closed = true;
+                sink.close();
+                complete();
+                return;
+            }
+        }
+        boolean wantMore = !committed.isDone() || (sink != null && !writing);
+        if (wantMore && !upstreamEnded && !requested && subscription != null) {
+            requested = true;
+            subscription.request(1);
+        }
+    }
+
+    private synchronized void written() {
+        writing = false;
+        pump();
+    }
+
+    private void complete() {
+        deadline.cancel(false);
+        Usage reported = usage != null ? usage : Usage.estimate(promptBytes, completionChars);
+        outcome.complete(new Outcome(reported, errorCode, clientGone, firstTokenNanos));
+    }
+
+    /** Splits bytes into SSE lines; a blank line ends an event. */
+    private void feed(byte[] bytes) {
+        byte[] buffer = partial.length == 0 ? bytes : concat(partial, bytes);
+        int lineStart = 0;
+        for (int i = 0; i < buffer.length && !upstreamEnded; i++) {
+            if (buffer[i] == '\n') {
+                int end = i > lineStart && buffer[i - 1] == '\r' ? i - 1 : i;
+                line(buffer, lineStart, end);
+                lineStart = i + 1;
+            }
+        }
+        partial = lineStart >= buffer.length ? new byte[0] : Arrays.copyOfRange(buffer, lineStart, buffer.length);
+    }
+
+    private void line(byte[] buffer, int start, int end) {
+        if (start == end) {
+            if (inData) {
+                event(data.toByteArray());
+                data.reset();
+                inData = false;
+            }
+            return;
+        }
+        if (end - start >= 5 && buffer[start] == 'd' && buffer[start + 1] == 'a' && buffer[start + 2] == 't'
+                && buffer[start + 3] == 'a' && buffer[start + 4] == ':') {
+            int from = start + 5 < end && buffer[start + 5] == ' ' ? start + 6 : start + 5;
+            if (inData) {
+                data.write('\n');
+            }
+            data.write(buffer, from, end - from);
+            inData = true;
+        }
+        // comments (": keep-alive", ": OPENROUTER PROCESSING") and other fields are not relayed
+    }
+
+    private void event(byte[] json) {
+        if (json.length == 6 && new String(json, StandardCharsets.US_ASCII).equals("[DONE]")) {
+            doneSeen = true;
+            pending.writeBytes(DONE);
+            return;
+        }
+        Chunk chunk = Chunk.scan(json);
+        if (chunk == null) {
+            emit(json); // not an object: relayed untouched, the client decides
+            return;
+        }
+        if (chunk.error && !chunk.choices) {
+            fail(inBandError.apply(json));
+            return;
+        }
+        if (chunk.usage != null) {
+            usage = Usage.of(chunk.usage);
+        }
+        completionChars += chunk.deltaChars;
+        if (chunk.deltaChars > 0 && firstTokenNanos == 0) {
+            firstTokenNanos = System.nanoTime();
+        }
+        finished |= chunk.finished;
+        if (chunk.emptyChoices && chunk.usage != null && !forwardUsageChunk) {
+            return; // the usage chunk the gateway asked for on its own account
+        }
+        emit(chunk.object ? json : JsonMembers.insertFirst(json, "object", "\"chat.completion.chunk\""));
+    }
+
+    private void emit(byte[] json) {
+        pending.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
+        pending.writeBytes(json);
+        pending.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** What one pass over a chunk's JSON tells: enough to relay it without building a tree. */
+    private static final class Chunk {
+        boolean error;
+        boolean choices;
+        boolean emptyChoices;
+        boolean object;
+        boolean finished;
+        long deltaChars;
+        JsonNode usage;
+
+        static Chunk scan(byte[] json) {
+            Chunk c = new Chunk();
+            try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken value = p.nextToken();
+                    switch (name) {
+                        case "error" -> c.error = value != JsonToken.VALUE_NULL;
+                        case "object" -> c.object = true;
+                        case "usage" -> c.usage = value == JsonToken.START_OBJECT ? p.readValueAsTree() : null;
+                        case "choices" -> {
+                            c.choices = value == JsonToken.START_ARRAY;
+                            if (c.choices) {
+                                c.scanChoices(p);
+                            }
+                        }
+                        default -> {
+                        }
+                    }
+                    JsonToken current = p.currentToken(); // null after a tree was read
+                    if (current != null && current.isStructStart()) {
+                        p.skipChildren();
+                    }
+                }
+                return c;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** Counts delta text (content, reasoning, tool arguments) and spots a finish reason. */
+        private void scanChoices(JsonParser p) throws IOException {
+            int depth = 1;
+            emptyChoices = true;
+            while (depth > 0) {
+                JsonToken t = p.nextToken();
+                if (t == null) {
+                    return;
+                }
+                if (t.isStructStart()) {
+                    depth++;
+                    emptyChoices = false;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                } else if (t == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (v.isStructStart()) {
+                        depth++;
+                    } else if (v == JsonToken.VALUE_STRING && (field.equals("content")
+                            || field.equals("reasoning_content") || field.equals("arguments"))) {
+                        deltaChars += p.getTextLength();
+                    } else if (field.equals("finish_reason") && v == JsonToken.VALUE_STRING) {
+                        finished = true;
+                    }
+                }
+            }
+        }
+    }
+}
