@@ -46,26 +46,46 @@ public final class FakeProviders {
         }
     }
 
-    /** A scripted answer. */
-    public record Answer(int status, String contentType, String body, Map<String, String> headers, long delayMillis) {
+    /**
+     * A scripted answer: a body, or server-sent events written one by one with a pause before each.
+     *
+     * @param events       SSE text written piece by piece ({@code null}: send {@code body})
+     * @param dropAtEnd    after the events, cut the connection without ending the response
+     */
+    public record Answer(int status, String contentType, String body, Map<String, String> headers, long delayMillis,
+                         List<String> events, boolean dropAtEnd) {
         public static Answer json(int status, String body) {
-            return new Answer(status, "application/json", body, Map.of(), 0);
+            return new Answer(status, "application/json", body, Map.of(), 0, null, false);
+        }
+
+        /** Events, each written and flushed {@code pauseMillis} after the one before. */
+        public static Answer stream(long pauseMillis, String... events) {
+            return new Answer(200, "text/event-stream", "", Map.of(), pauseMillis, List.of(events), false);
         }
 
         public Answer withHeader(String name, String value) {
             Map<String, String> h = new TreeMap<>(headers);
             h.put(name, value);
-            return new Answer(status, contentType, body, h, delayMillis);
+            return new Answer(status, contentType, body, h, delayMillis, events, dropAtEnd);
         }
 
         public Answer delayed(long millis) {
-            return new Answer(status, contentType, body, headers, millis);
+            return new Answer(status, contentType, body, headers, millis, events, dropAtEnd);
         }
+
+        public Answer droppingAtEnd() {
+            return new Answer(status, contentType, body, headers, delayMillis, events, true);
+        }
+    }
+
+    /** A stream the gateway hung up on, as the provider saw it: when its write failed. */
+    public record HungUp(String provider, long atNanos, int eventsWritten) {
     }
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
+    private final List<HungUp> hungUp = new CopyOnWriteArrayList<>();
 
     public FakeProviders() {
         try {
@@ -111,9 +131,14 @@ public final class FakeProviders {
         return r.get(r.size() - 1);
     }
 
+    public List<HungUp> hungUp() {
+        return List.copyOf(hungUp);
+    }
+
     public void reset() {
         received.clear();
         scripted.clear();
+        hungUp.clear();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -130,7 +155,11 @@ public final class FakeProviders {
             Queue<Answer> queue = scripted.get(provider);
             Answer answer = queue == null ? null : queue.poll();
             if (answer == null) {
-                answer = success(request);
+                answer = request.json().path("stream").asBoolean() ? successStream(request) : success(request);
+            }
+            if (answer.events() != null) {
+                stream(exchange, provider, answer);
+                return;
             }
             if (answer.delayMillis() > 0) {
                 Thread.sleep(answer.delayMillis());
@@ -147,6 +176,62 @@ public final class FakeProviders {
         } catch (IOException clientGone) {
             // the gateway hung up (timeouts); nothing to answer
         }
+    }
+
+    private void stream(HttpExchange exchange, String provider, Answer answer) throws InterruptedException {
+        int written = 0;
+        try {
+            exchange.getResponseHeaders().set("Content-Type", answer.contentType());
+            exchange.sendResponseHeaders(answer.status(), 0);
+            OutputStream os = exchange.getResponseBody();
+            for (String event : answer.events()) {
+                Thread.sleep(answer.delayMillis());
+                os.write(event.getBytes(StandardCharsets.UTF_8));
+                os.flush();
+                written++;
+            }
+        } catch (IOException gatewayHungUp) {
+            hungUp.add(new HungUp(provider, System.nanoTime(), written));
+            return;
+        }
+        if (answer.dropAtEnd()) {
+            // the JDK server closes the connection without the terminating chunk
+            throw new IllegalStateException("dropping the connection mid-stream");
+        }
+    }
+
+    /**
+     * A stream in the provider's own dialect: reasoning, then content; usage where the provider puts it
+     * (in the last content chunk for DeepSeek and GLM, always for OpenRouter, else only when asked);
+     * comments where the provider sends them; GLM leaves out {@code object}.
+     */
+    private static Answer successStream(Received request) {
+        JsonNode body = request.json();
+        String provider = request.provider();
+        boolean usageAsked = body.path("stream_options").path("include_usage").asBoolean();
+        String object = provider.equals("glm") ? "" : "\"object\":\"chat.completion.chunk\",";
+        String head = "{\"id\":\"chatcmpl-s\"," + object + "\"created\":1,\"model\":\"" + body.path("model").asText()
+                + "\",";
+        String usage = "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4,\"total_tokens\":13}";
+        boolean usageInLast = provider.equals("deepseek") || provider.equals("glm");
+        List<String> events = new ArrayList<>();
+        if (provider.equals("openrouter")) {
+            events.add(": OPENROUTER PROCESSING\n\n");
+        }
+        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                + "\"reasoning_content\":\"think\"},\"finish_reason\":null}]}\n\n");
+        if (provider.equals("deepseek")) {
+            events.add(": keep-alive\n\n");
+        }
+        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},"
+                + "\"finish_reason\":null}]}\n\n");
+        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" world\"},"
+                + "\"finish_reason\":\"stop\"}]" + (usageInLast ? "," + usage : "") + "}\n\n");
+        if (!usageInLast && (usageAsked || provider.equals("openrouter"))) {
+            events.add("data: " + head + "\"choices\":[]," + usage + "}\n\n");
+        }
+        events.add("data: [DONE]\n\n");
+        return Answer.stream(0, events.toArray(String[]::new));
     }
 
     /** A well-formed answer in the provider's own dialect. */
