@@ -21,6 +21,14 @@ import org.springframework.stereotype.Component;
 public class ApiKeys {
 
     private static final String HASH_PREFIX = "sha256:";
+    /** One digest per thread: looking one up per request costs more than hashing the key. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private final Map<String, GatewayKey> byDigest = new HashMap<>();
 
@@ -72,11 +80,6 @@ public class ApiKeys {
     }
 
     static String sha256(String key) {
-        try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -42,7 +42,7 @@ class RequestLog implements Processor {
         field(line, "path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
         field(line, "status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class));
         field(line, "key", key == null ? null : key.name());
-        field(line, "model", exchange.getProperty(OpenAiRequests.MODEL_PROPERTY, String.class));
+        field(line, "model", exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class));
         field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
         field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
         field(line, "error", failure instanceof GatewayException e ? e.error().code()

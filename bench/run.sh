@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Caravan benchmark: direct vs nginx vs Caravan against local fake upstreams, in one run.
+# Usage: bash bench/run.sh   (see bench/README.md; every setting below can be overridden by env var)
+set -euo pipefail
+
+JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx256m -Xss512k}
+DURATION=${DURATION:-10}            # seconds per measured wrk run
+WARMUP=${WARMUP:-15}                # seconds of wrk load at c=64 on Caravan before measuring
+BASELINE_WARMUP=${BASELINE_WARMUP:-3}  # seconds of wrk load on direct/nginx before measuring
+STREAM_REQUESTS=${STREAM_REQUESTS:-100}  # sequential streaming requests per target
+STREAMS=${STREAMS:-2000}            # concurrent open streams for the memory test
+NGINX_WORKERS=${NGINX_WORKERS:-1}   # 1: nginx (fake upstream + proxy) takes one core, wrk and the gateway the rest
+JAVA17=${JAVA17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+SKIP_JDK25=${SKIP_JDK25:-0}
+BASE_PORT=${BASE_PORT:-19100}
+
+UPSTREAM_PORT=$((BASE_PORT + 1))   # nginx: fixed chat.completion
+PROXY_PORT=$((BASE_PORT + 2))      # nginx: reverse proxy -> UPSTREAM_PORT
+SSE_PORT=$((BASE_PORT + 3))        # python: SSE fake
+SSE_PROXY_PORT=$((BASE_PORT + 4))  # nginx: reverse proxy -> SSE_PORT, unbuffered
+GATEWAY_PORT=$((BASE_PORT + 5))    # Caravan
+KEY=bench-key
+URL_PATH=/v1/chat/completions
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+OUT=$BENCH/results
+LOGS=$OUT/logs
+TMP=$(mktemp -d /tmp/caravan-bench.XXXXXX)
+RESULTS=$LOGS/results.txt           # key=value lines, turned into the report by report.py
+PIDS=()
+STARTED=$(date +%s)
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+stop_pid() { # pid [seconds to wait before SIGKILL]
+    local pid=$1 wait=${2:-10} i
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < wait * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do stop_pid "$pid" 5; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+record() { echo "$1=$2" >>"$RESULTS"; }
+
+# --- prerequisites --------------------------------------------------------------------------------
+export PATH=$PATH:/usr/sbin:/sbin
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+    log "installing nginx-light and wrk"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y nginx-light wrk >/dev/null
+fi
+command -v python3 >/dev/null || die "python3 is required"
+[ -x "$JAVA17" ] || JAVA17=$(command -v java) || die "no java found"
+JAVAS=(17:"$JAVA17")
+if [ "$SKIP_JDK25" != 1 ] && [ -x "$JAVA25" ]; then JAVAS+=(25:"$JAVA25"); fi
+if [ ! -f "$ROOT/target/caravan.jar" ]; then
+    log "building target/caravan.jar"
+    (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((STREAMS * 3 + 1000)) ] \
+    || die "open files limit $(ulimit -n) is too low for $STREAMS streams"
+for port in $UPSTREAM_PORT $PROXY_PORT $SSE_PORT $SSE_PROXY_PORT $GATEWAY_PORT; do
+    python3 -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null \
+        || die "port $port is in use (set BASE_PORT)"
+done
+mkdir -p "$OUT" "$LOGS" "$TMP/nginx/tmp"
+rm -f "$LOGS"/*
+
+{
+    echo "date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (dirty)')"
+    echo "cpu=$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "java_opts=$JAVA_OPTS"
+    echo "settings=wrk -t2 --latency, ${DURATION}s measured runs, ${WARMUP}s Caravan warm-up at c=64, ${BASELINE_WARMUP}s direct/nginx warm-up; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams; $STREAMS held streams"
+    echo "nginx=$(nginx -v 2>&1 | cut -d/ -f2)"
+    echo "wrk=$(wrk --version 2>&1 | head -1 | cut -d' ' -f2)"
+} >>"$RESULTS"
+
+# --- fake upstreams and nginx ---------------------------------------------------------------------
+sed -e "s|@PREFIX@|$TMP/nginx|g" -e "s|@WORKERS@|$NGINX_WORKERS|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" \
+    -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@SSE_PORT@|$SSE_PORT|g" -e "s|@SSE_PROXY_PORT@|$SSE_PROXY_PORT|g" \
+    "$BENCH/nginx.conf.template" >"$TMP/nginx/nginx.conf"
+nginx -t -q -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" || die "nginx config test failed"
+nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" 2>>"$LOGS/nginx.log" &
+PIDS+=($!)
+python3 "$BENCH/sse_upstream.py" --port "$SSE_PORT" --max-seconds 1200 >"$LOGS/sse_upstream.log" 2>&1 &
+PIDS+=($!)
+
+for port in $UPSTREAM_PORT $PROXY_PORT $SSE_PORT $SSE_PROXY_PORT; do
+    python3 "$BENCH/stream_client.py" ready --port "$port" --path /stats --timeout 10 >/dev/null \
+        || die "nothing answers 200 on port $port"
+done
+
+# --- measurements ---------------------------------------------------------------------------------
+cpu_ticks() { # utime + stime, in clock ticks
+    [ -r "/proc/$1/stat" ] || die "process $1 has gone (a gateway log is in $LOGS)"
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+rss_mb() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+status_field() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# wrk_run label target connections seconds port [gateway pid]: records rps, p50, p99, errors (and CPU/request)
+wrk_run() {
+    local label=$1 target=$2 conns=$3 secs=$4 port=$5 pid=${6:-} out before after line
+    out="$LOGS/wrk-$target-$label.txt"
+    [ -z "$pid" ] || before=$(cpu_ticks "$pid")
+    log "wrk $target $label: c=$conns ${secs}s"
+    BENCH_KEY=$KEY wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$BENCH/chat.lua" \
+        "http://127.0.0.1:$port$URL_PATH" >"$out" 2>&1 || die "wrk failed, see $out"
+    [ -z "$pid" ] || after=$(cpu_ticks "$pid")
+    line=$(grep '^BENCH ' "$out") || die "no result in $out"
+    # shellcheck disable=SC2086
+    local requests rps p50_us p99_us non2xx connect read write timeout duration_us
+    eval "${line#BENCH }"
+    record "$target.$label.requests" "$requests"
+    record "$target.$label.rps" "$rps"
+    record "$target.$label.p50_ms" "$(awk -v v="$p50_us" 'BEGIN {printf "%.3f", v / 1000}')"
+    record "$target.$label.p99_ms" "$(awk -v v="$p99_us" 'BEGIN {printf "%.3f", v / 1000}')"
+    record "$target.$label.non2xx" "$non2xx"
+    record "$target.$label.socket_errors" "$((connect + read + write + timeout))"
+    if [ -n "$pid" ]; then
+        record "$target.$label.cpu_us_per_req" \
+            "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.1f", n ? t * 1e6 / hz / n : 0}')"
+    fi
+    if [ "$non2xx" != 0 ] || [ $((connect + read + write + timeout)) != 0 ]; then
+        log "WARNING: $target $label: non-2xx=$non2xx socket errors connect=$connect read=$read write=$write timeout=$timeout"
+    fi
+}
+
+stream_run() { # target port
+    log "streams $1: $STREAM_REQUESTS sequential requests"
+    python3 "$BENCH/stream_client.py" ttft --port "$2" -n "$STREAM_REQUESTS" --warmup 30 --key "$KEY" \
+        | sed "s/^/$1.stream./" >>"$RESULTS"
+}
+
+for target in direct:$UPSTREAM_PORT nginx:$PROXY_PORT; do
+    name=${target%%:*} port=${target#*:}
+    wrk_run warmup "$name" 64 "$BASELINE_WARMUP" "$port"
+    wrk_run c16 "$name" 16 "$DURATION" "$port"
+    wrk_run c64 "$name" 64 "$DURATION" "$port"
+done
+stream_run direct "$SSE_PORT"
+stream_run nginx "$SSE_PROXY_PORT"
+
+for entry in "${JAVAS[@]}"; do
+    version=${entry%%:*} java=${entry#*:} target=caravan-${entry%%:*}
+    log "$target: starting $java $JAVA_OPTS"
+    record "$target.java" "$("$java" -version 2>&1 | sed -n 2p)"
+    cd "$ROOT"
+    start_ns=$(date +%s%N)
+    # shellcheck disable=SC2086
+    CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
+        OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
+        DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
+        "$java" $JAVA_OPTS -jar target/caravan.jar --logging.level.caravan.request=WARN \
+        >"$LOGS/gateway-$version.log" 2>&1 &
+    gw=$!
+    PIDS+=($gw)
+    ready_ns=$(python3 "$BENCH/stream_client.py" ready --port "$GATEWAY_PORT" --timeout 60) \
+        || die "$target not ready within 60 s, see $LOGS/gateway-$version.log"
+    record "$target.ready_ms" $(((ready_ns - start_ns) / 1000000))
+    sleep 1
+    record "$target.rss_idle_mb" "$(rss_mb "$gw" VmRSS)"
+    record "$target.threads_idle" "$(status_field "$gw" Threads)"
+
+    wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
+    wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
+    wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
+    record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
+    record "$target.rss_load_peak_mb" "$(rss_mb "$gw" VmHWM)"
+    record "$target.threads_load" "$(status_field "$gw" Threads)"
+
+    stream_run "$target" "$GATEWAY_PORT"
+
+    log "$target: $STREAMS concurrent streams"
+    python3 "$BENCH/stream_client.py" hold --port "$GATEWAY_PORT" --pid "$gw" -n "$STREAMS" \
+        --upstream-port "$SSE_PORT" --timeout 40 --key "$KEY" | sed "s/^/$target.hold./" >>"$RESULTS"
+    record "$target.rss_peak_mb" "$(rss_mb "$gw" VmHWM)"
+    kill -0 "$gw" 2>/dev/null || die "$target exited, see $LOGS/gateway-$version.log"
+    stop_pid "$gw" 15
+    remaining=()
+    for pid in "${PIDS[@]}"; do [ "$pid" = "$gw" ] || remaining+=("$pid"); done
+    PIDS=("${remaining[@]}")
+done
+
+record elapsed_s $(($(date +%s) - STARTED))
+record loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$BENCH/report.py" "$RESULTS" | tee "$OUT/latest.txt"
