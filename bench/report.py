@@ -70,7 +70,7 @@ def main(path):
         ("-- concurrent open streams --", None, None, None),
         ("streams with first event", "hold.first_events", "%.0f", None),
         ("errors", "hold.errors", "%.0f", None),
-        ("time to open all s", "hold.open_s", "%.2f", None),
+        ("time to those first events s", "hold.open_s", "%.2f", None),
         ("RSS with streams open MB", "hold.rss_mb", "%.1f", None),
         ("threads with streams open", "hold.threads", "%.0f", None),
         ("upstream streams closed after s", "hold.upstream_closed_s", "%.2f", None),
@@ -113,6 +113,8 @@ def main(path):
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         p("  ".join(row[0].ljust(widths[0]) if i == 0 else row[i].rjust(widths[i]) for i in range(len(row))).rstrip())
+    for g in gateways:
+        p("%s stop: %s" % (g, r.get(g + ".stop")))
     p("(cX/direct, cX/nginx: ratio for RPS, difference for latencies. TTFB: the gateway sends its headers with "
       "the first event, so its TTFB is its TTFT; direct and nginx send headers at once.)")
     p("")
@@ -153,6 +155,12 @@ def main(path):
         if get(g, "stream.usage_chunks_seen"):
             problems.append("%s: usage-only chunk forwarded to a client that did not ask (%d streams)"
                             % (g, get(g, "stream.usage_chunks_seen")))
+        if get(g, "hold.first_events") != get(g, "hold.n"):
+            problems.append("%s: only %s of %s concurrent streams got their first event within %s s"
+                            % (g, r.get(g + ".hold.first_events"), r.get(g + ".hold.n"), r.get(g + ".hold.timeout_s")))
+        if get(g, "log_warnings"):
+            problems.append("%s: %d WARN/ERROR lines in its log (bench/results/logs/gateway-%s.log)"
+                            % (g, get(g, "log_warnings"), g.split("-")[1]))
         if get(g, "hold.errors"):
             problems.append("%s held streams: %d errors, first: %s" % (g, get(g, "hold.errors"),
                                                                        r.get(g + ".hold.first_error")))

@@ -9,6 +9,7 @@ WARMUP=${WARMUP:-15}                # seconds of wrk load at c=64 on Caravan bef
 BASELINE_WARMUP=${BASELINE_WARMUP:-3}  # seconds of wrk load on direct/nginx before measuring
 STREAM_REQUESTS=${STREAM_REQUESTS:-100}  # sequential streaming requests per target
 STREAMS=${STREAMS:-2000}            # concurrent open streams for the memory test
+HOLD_WAIT=${HOLD_WAIT:-20}          # seconds to wait for all of them to get their first event
 NGINX_WORKERS=${NGINX_WORKERS:-1}   # 1: nginx (fake upstream + proxy) takes one core, wrk and the gateway the rest
 JAVA17=${JAVA17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -35,15 +36,23 @@ STARTED=$(date +%s)
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-stop_pid() { # pid [seconds to wait before SIGKILL]
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+stop_pid() { # pid [seconds to wait before SIGKILL]; sets STOPPED to how it ended
     local pid=$1 wait=${2:-10} i
+    STOPPED="not running"
     kill -TERM "$pid" 2>/dev/null || return 0
     for ((i = 0; i < wait * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        if ! alive "$pid"; then
+            wait "$pid" 2>/dev/null || true
+            STOPPED="exited $((i / 10)).$((i % 10)) s after SIGTERM"
+            return 0
+        fi
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    STOPPED="still running ${wait} s after SIGTERM, killed"
 }
 
 cleanup() {
@@ -67,7 +76,9 @@ command -v python3 >/dev/null || die "python3 is required"
 [ -x "$JAVA17" ] || JAVA17=$(command -v java) || die "no java found"
 JAVAS=(17:"$JAVA17")
 if [ "$SKIP_JDK25" != 1 ] && [ -x "$JAVA25" ]; then JAVAS+=(25:"$JAVA25"); fi
-if [ ! -f "$ROOT/target/caravan.jar" ]; then
+# the jar must match routes/*.yaml, which are read at run time: (re)build when missing or older than the sources
+JAR=$ROOT/target/caravan.jar
+if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
     log "building target/caravan.jar"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 fi
@@ -126,7 +137,6 @@ wrk_run() {
         "http://127.0.0.1:$port$URL_PATH" >"$out" 2>&1 || die "wrk failed, see $out"
     [ -z "$pid" ] || after=$(cpu_ticks "$pid")
     line=$(grep '^BENCH ' "$out") || die "no result in $out"
-    # shellcheck disable=SC2086
     local requests rps p50_us p99_us non2xx connect read write timeout duration_us
     eval "${line#BENCH }"
     record "$target.$label.requests" "$requests"
@@ -169,7 +179,7 @@ for entry in "${JAVAS[@]}"; do
     CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
         OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
         DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
-        "$java" $JAVA_OPTS -jar target/caravan.jar --logging.level.caravan.request=WARN \
+        "$java" $JAVA_OPTS -jar "$JAR" --logging.level.caravan.request=WARN \
         >"$LOGS/gateway-$version.log" 2>&1 &
     gw=$!
     PIDS+=($gw)
@@ -191,10 +201,13 @@ for entry in "${JAVAS[@]}"; do
 
     log "$target: $STREAMS concurrent streams"
     python3 "$BENCH/stream_client.py" hold --port "$GATEWAY_PORT" --pid "$gw" -n "$STREAMS" \
-        --upstream-port "$SSE_PORT" --timeout 40 --key "$KEY" | sed "s/^/$target.hold./" >>"$RESULTS"
+        --upstream-port "$SSE_PORT" --timeout "$HOLD_WAIT" --key "$KEY" | sed "s/^/$target.hold./" >>"$RESULTS"
+    record "$target.hold.timeout_s" "$HOLD_WAIT"
     record "$target.rss_peak_mb" "$(rss_mb "$gw" VmHWM)"
-    kill -0 "$gw" 2>/dev/null || die "$target exited, see $LOGS/gateway-$version.log"
+    alive "$gw" || die "$target exited, see $LOGS/gateway-$version.log"
     stop_pid "$gw" 15
+    record "$target.stop" "$STOPPED"
+    record "$target.log_warnings" "$(grep -cE '^[0-9TZ:.-]+ +(WARN|ERROR) ' "$LOGS/gateway-$version.log" || true)"
     remaining=()
     for pid in "${PIDS[@]}"; do [ "$pid" = "$gw" ] || remaining+=("$pid"); done
     PIDS=("${remaining[@]}")

@@ -212,7 +212,7 @@ async def cmd_hold_async(args):
         await asyncio.wait_for(all_first.wait(), args.timeout)
     except asyncio.TimeoutError:
         pass
-    open_s = (max(first) - start) if len(first) == args.n else None
+    open_s = (max(first) - start) if first else None  # until the last first event that came
     status = proc_status(args.pid)
     upstream_open = await upstream_active(args.upstream_port)
     release.set()
