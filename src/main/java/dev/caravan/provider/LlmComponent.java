@@ -4,11 +4,16 @@ import dev.caravan.routing.ModelCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.camel.Endpoint;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.support.DefaultComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,12 +23,19 @@ import org.springframework.stereotype.Component;
 @Component("llm")
 public class LlmComponent extends DefaultComponent {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LlmComponent.class);
+
     private final ModelCatalog catalog;
     private final Map<String, ProviderAdapter> adapters;
     private ExecutorService executor;
     private ScheduledExecutorService timer;
 
     LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters) {
+        if (ForkJoinPool.getCommonPoolParallelism() < 2) {
+            LOG.warn("The common pool has parallelism {}: every upstream response will start a new thread. Start "
+                    + "the JVM with -D{}=2", ForkJoinPool.getCommonPoolParallelism(),
+                    "java.util.concurrent.ForkJoinPool.common.parallelism");
+        }
         this.catalog = catalog;
         this.adapters = adapters.stream().collect(Collectors.toMap(ProviderAdapter::id, Function.identity()));
     }
@@ -49,19 +61,33 @@ public class LlmComponent extends DefaultComponent {
         return adapter;
     }
 
-    /** Where upstream answers are handled: shared by every provider, threads only while work is in hand. */
+    /**
+     * Runs the HTTP client's work for every provider. A few threads, one per core: the work never blocks,
+     * and handing it to a large pool cost more than the work itself (a cached pool quadrupled the CPU
+     * per request). The queue is unbounded: open streams must never be refused a read.
+     */
     synchronized ExecutorService executor() {
         if (executor == null) {
-            executor = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "caravan-upstream");
+            int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+            executor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "caravan-upstream",
+                    new ThreadPoolProfileBuilder("caravan-upstream").poolSize(threads).maxPoolSize(threads)
+                            .maxQueueSize(-1).build());
         }
         return executor;
     }
 
-    /** Keeps the deadlines of open streams. */
+    /**
+     * Keeps the deadlines of open streams: one task per stream, so the queue is unbounded (Camel's default
+     * profile refuses the 1,001st) and a stream that ends takes its task out.
+     */
     synchronized ScheduledExecutorService timer() {
         if (timer == null) {
-            timer = getCamelContext().getExecutorServiceManager().newSingleThreadScheduledExecutor(this,
-                    "caravan-stream-deadlines");
+            timer = getCamelContext().getExecutorServiceManager().newScheduledThreadPool(this,
+                    "caravan-stream-deadlines", new ThreadPoolProfileBuilder("caravan-stream-deadlines").poolSize(1)
+                            .maxQueueSize(-1).build());
+            if (timer instanceof ScheduledThreadPoolExecutor pool) {
+                pool.setRemoveOnCancelPolicy(true);
+            }
         }
         return timer;
     }

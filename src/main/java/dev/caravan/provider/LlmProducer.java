@@ -59,7 +59,12 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
         upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
             if (failure == null && answer.events() != null) {
-                relay(exchange, request, answer, callback);
+                try {
+                    relay(exchange, request, answer, callback);
+                } catch (RuntimeException e) {
+                    exchange.setException(e);
+                    callback.done(false);
+                }
                 return;
             }
             try {
