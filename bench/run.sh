@@ -3,7 +3,7 @@
 # Usage: bash bench/run.sh   (see bench/README.md; every setting below can be overridden by env var)
 set -euo pipefail
 
-JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx256m -Xss512k}
+JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx128m -Xss512k}
 DURATION=${DURATION:-10}            # seconds per measured wrk run
 WARMUP=${WARMUP:-15}                # seconds of wrk load at c=64 on Caravan before measuring
 BASELINE_WARMUP=${BASELINE_WARMUP:-3}  # seconds of wrk load on direct/nginx before measuring
@@ -169,17 +169,38 @@ done
 stream_run direct "$SSE_PORT"
 stream_run nginx "$SSE_PROXY_PORT"
 
+# the gateway, configured for the fakes; arguments: the java command line
+gateway() {
+    CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
+        OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
+        DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
+        "$@" --logging.level.caravan.request=WARN
+}
+APP=$TMP/app
+"$JAVA17" -Djarmode=tools -jar "$JAR" extract --destination "$APP" >/dev/null || die "cannot extract $JAR"
+
 for entry in "${JAVAS[@]}"; do
     version=${entry%%:*} java=${entry#*:} target=caravan-${entry%%:*}
     log "$target: starting $java $JAVA_OPTS"
     record "$target.java" "$("$java" -version 2>&1 | sed -n 2p)"
     cd "$ROOT"
+    # time to ready of the plain fat jar, for reference
     start_ns=$(date +%s%N)
     # shellcheck disable=SC2086
-    CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
-        OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
-        DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
-        "$java" $JAVA_OPTS -jar "$JAR" --logging.level.caravan.request=WARN \
+    gateway "$java" $JAVA_OPTS -jar "$JAR" >"$LOGS/gateway-$version-fatjar.log" 2>&1 &
+    gw=$!
+    PIDS+=($gw)
+    ready_ns=$(python3 "$BENCH/stream_client.py" ready --port "$GATEWAY_PORT" --timeout 60) \
+        || die "$target (fat jar) not ready within 60 s, see $LOGS/gateway-$version-fatjar.log"
+    record "$target.ready_fatjar_ms" $(((ready_ns - start_ns) / 1000000))
+    stop_pid "$gw" 15
+    # the way the container image runs it: extracted jar and a class-data-sharing archive from a training run
+    archive=$APP/caravan-$version.jsa
+    gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar" \
+        >"$LOGS/gateway-$version-training.log" 2>&1 || die "$target: CDS training run failed"
+    start_ns=$(date +%s%N)
+    # shellcheck disable=SC2086
+    gateway "$java" $JAVA_OPTS -XX:SharedArchiveFile="$archive" -jar "$APP/caravan.jar" \
         >"$LOGS/gateway-$version.log" 2>&1 &
     gw=$!
     PIDS+=($gw)

@@ -1,6 +1,7 @@
 package dev.caravan.frontdoor;
 
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.HeaderFilterStrategy;
 import org.springframework.stereotype.Component;
@@ -13,11 +14,15 @@ import org.springframework.stereotype.Component;
 @Component("clientHeaderFilter")
 class ClientHeaderFilter implements HeaderFilterStrategy {
 
-    private static final Set<String> RESPONSE_HEADERS = Set.of("x-request-id", "x-caravan-provider", "retry-after");
+    private static final Set<String> RESPONSE_HEADERS = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+    static {
+        RESPONSE_HEADERS.addAll(Set.of("x-request-id", "x-caravan-provider", "retry-after"));
+    }
 
     @Override
     public boolean applyFilterToCamelHeaders(String name, Object value, Exchange exchange) {
-        return !RESPONSE_HEADERS.contains(name.toLowerCase());
+        return !RESPONSE_HEADERS.contains(name);
     }
 
     @Override
