@@ -169,12 +169,12 @@ done
 stream_run direct "$SSE_PORT"
 stream_run nginx "$SSE_PROXY_PORT"
 
-# the gateway, configured for the fakes; arguments: the java command line
+# becomes the gateway, configured for the fakes (exec: run it with & or in a subshell); arguments: the java command
 gateway() {
     CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
         OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
         DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
-        "$@" --logging.level.caravan.request=WARN
+        exec "$@" --logging.level.caravan.request=WARN
 }
 APP=$TMP/app
 "$JAVA17" -Djarmode=tools -jar "$JAR" extract --destination "$APP" >/dev/null || die "cannot extract $JAR"
@@ -196,7 +196,7 @@ for entry in "${JAVAS[@]}"; do
     stop_pid "$gw" 15
     # the way the container image runs it: extracted jar and a class-data-sharing archive from a training run
     archive=$APP/caravan-$version.jsa
-    gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar" \
+    (gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar") \
         >"$LOGS/gateway-$version-training.log" 2>&1 || die "$target: CDS training run failed"
     start_ns=$(date +%s%N)
     # shellcheck disable=SC2086
