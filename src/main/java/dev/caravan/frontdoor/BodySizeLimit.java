@@ -2,10 +2,10 @@ package dev.caravan.frontdoor;
 
 import dev.caravan.openai.OpenAiError;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
 import org.springframework.stereotype.Component;
 
@@ -26,6 +27,8 @@ import org.springframework.stereotype.Component;
  */
 @Component("bodySizeLimit")
 class BodySizeLimit extends DefaultChannelHandlerFactory {
+
+    private static final long LINGER_SECONDS = 2;
 
     private final long limit;
 
@@ -75,8 +78,15 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            // from the channel, not ctx: the response encoder sits after this decoder in the pipeline
-            ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            // from the channel, not ctx: the response encoder sits after this decoder in the pipeline.
+            // Then a lingering close: closing with the client's body still unread would send a reset that
+            // can destroy the 413 before the client reads it; so stop writing, drain, close a bit later.
+            ctx.channel().writeAndFlush(response).addListener(written -> {
+                if (ctx.channel() instanceof SocketChannel socket) {
+                    socket.shutdownOutput();
+                }
+                ctx.executor().schedule(() -> ctx.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            });
         }
     }
 }
