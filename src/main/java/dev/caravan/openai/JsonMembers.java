@@ -16,18 +16,6 @@ public final class JsonMembers {
 
     /** A top-level member: its kind, its value's byte span, and for strings the text. */
     public record Member(JsonToken token, String text, int start, int end) {
-        /** Whether the value is {@code []}, however spaced. */
-        public boolean isEmptyArray(byte[] json) {
-            if (token != JsonToken.START_ARRAY) {
-                return false;
-            }
-            for (int i = start + 1; i < end - 1; i++) {
-                if (json[i] > ' ') {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     private final Map<String, Member> members;
@@ -64,10 +52,6 @@ public final class JsonMembers {
 
     public Member get(String name) {
         return members.get(name);
-    }
-
-    public boolean isEmpty() {
-        return members.isEmpty();
     }
 
     public boolean has(String name) {
