@@ -4,6 +4,7 @@ import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Usage;
+import dev.caravan.provider.LlmComponent;
 import dev.caravan.routing.ModelCatalog;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -45,6 +46,8 @@ class RequestLog implements Processor {
         field(line, "model", exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class));
         field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
         field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
+        Integer attempts = exchange.getProperty(LlmComponent.ATTEMPTS, Integer.class);
+        field(line, "attempts", attempts != null && attempts > 1 ? attempts : null);
         field(line, "error", failure instanceof GatewayException e ? e.error().code()
                 : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null);
         if (usage != null) {

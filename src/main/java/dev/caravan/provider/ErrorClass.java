@@ -43,6 +43,14 @@ public enum ErrorClass {
         return code;
     }
 
+    /** Whether trying the same provider again may succeed: throttling, server errors, no answer. */
+    public boolean retryable() {
+        return switch (this) {
+            case RATE_LIMITED, UPSTREAM_ERROR, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, CONNECTION_FAILED -> true;
+            default -> false;
+        };
+    }
+
     /** Whether the failure lies with the request (the client's to fix) rather than with the provider. */
     public boolean clientFault() {
         return clientStatus < 429;

@@ -23,6 +23,9 @@ import org.springframework.stereotype.Component;
 @Component("llm")
 public class LlmComponent extends DefaultComponent {
 
+    /** Exchange property: how many attempts the provider took for the request. */
+    public static final String ATTEMPTS = "caravanAttempts";
+
     private static final Logger LOG = LoggerFactory.getLogger(LlmComponent.class);
 
     private final ModelCatalog catalog;

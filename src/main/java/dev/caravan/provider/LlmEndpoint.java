@@ -22,6 +22,9 @@ public class LlmEndpoint extends DefaultEndpoint {
     private long connectTimeout = 5_000;
     private long firstByteTimeout = 120_000;
     private long totalTimeout = 600_000;
+    private int retries = 2;
+    private long retryBackoff = 500;
+    private long retryMaxDelay = 10_000;
 
     private volatile ProviderAdapter providerAdapter;
     private volatile Upstream upstream;
@@ -77,6 +80,18 @@ public class LlmEndpoint extends DefaultEndpoint {
         getComponent().catalog().unregister(provider);
         upstream = null;
         super.doStop();
+    }
+
+    int retries() {
+        return retries;
+    }
+
+    long retryBackoffMillis() {
+        return retryBackoff;
+    }
+
+    long retryMaxDelayMillis() {
+        return retryMaxDelay;
     }
 
     long totalTimeoutMillis() {
@@ -139,5 +154,20 @@ public class LlmEndpoint extends DefaultEndpoint {
     /** Milliseconds for the whole call, body included. */
     public void setTotalTimeout(long totalTimeout) {
         this.totalTimeout = totalTimeout;
+    }
+
+    /** Tries again after throttling, server errors or no answer, before anything reached the client. */
+    public void setRetries(int retries) {
+        this.retries = retries;
+    }
+
+    /** Milliseconds before the first retry; doubled for each next one, with jitter. */
+    public void setRetryBackoff(long retryBackoff) {
+        this.retryBackoff = retryBackoff;
+    }
+
+    /** Longest wait before a retry, the provider's Retry-After included; a longer Retry-After is not waited for. */
+    public void setRetryMaxDelay(long retryMaxDelay) {
+        this.retryMaxDelay = retryMaxDelay;
     }
 }

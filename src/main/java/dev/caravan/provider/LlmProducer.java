@@ -10,6 +10,8 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -57,51 +59,112 @@ final class LlmProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
-        upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
-            if (failure == null && answer.events() != null) {
-                try {
-                    relay(exchange, request, answer, callback);
-                } catch (RuntimeException e) {
-                    exchange.setException(e);
-                    callback.done(false);
-                }
-                return;
-            }
-            try {
-                if (failure != null) {
-                    exchange.setException(noAnswer(failure));
-                } else {
-                    reply(exchange, request.operation(), answer);
-                }
-            } catch (RuntimeException e) {
-                exchange.setException(e);
-            } finally {
-                callback.done(false);
-            }
-        });
+        new Call(exchange, request, body, stream, callback).send();
         return false;
     }
 
-    /** Replies with the stream once its first event is in; fails the exchange if it fails before that. */
-    private void relay(Exchange exchange, OpenAiRequest request, Upstream.Answer answer, AsyncCallback callback) {
-        SseRelay relay = new SseRelay(endpoint.provider(), request.wantsStreamUsage(), request.raw().length,
-                endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
-                json -> failed(200, json, null), this::noAnswer);
-        relay.committed().whenComplete((committed, failure) -> {
-            try {
-                if (failure != null) {
-                    exchange.setException(failure instanceof CompletionException c ? c.getCause() : failure);
+    /**
+     * One request's attempts at this provider. A retryable failure before anything reached the client is
+     * tried again after a back-off (or the provider's Retry-After), scheduled, never slept.
+     */
+    private final class Call {
+        private final Exchange exchange;
+        private final OpenAiRequest request;
+        private final byte[] body;
+        private final boolean stream;
+        private final AsyncCallback callback;
+        private int attempt = 1;
+
+        Call(Exchange exchange, OpenAiRequest request, byte[] body, boolean stream, AsyncCallback callback) {
+            this.exchange = exchange;
+            this.request = request;
+            this.body = body;
+            this.stream = stream;
+            this.callback = callback;
+        }
+
+        void send() {
+            Upstream upstream = endpoint.upstream();
+            if (upstream == null) { // stopped while a retry waited
+                finish(UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_UNAVAILABLE,
+                        "the provider was stopped"));
+                return;
+            }
+            upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
+                try {
+                    if (failure != null) {
+                        retryOrFinish(noAnswer(failure));
+                    } else if (answer.events() != null) {
+                        relay(answer);
+                    } else {
+                        reply(exchange, request.operation(), answer);
+                        finish(null);
+                    }
+                } catch (UpstreamException e) {
+                    retryOrFinish(e);
+                } catch (RuntimeException e) {
+                    finish(e);
+                }
+            });
+        }
+
+        /** Replies with the stream once its first event is in; a failure before that is like any other. */
+        private void relay(Upstream.Answer answer) {
+            SseRelay relay = new SseRelay(endpoint.provider(), request.wantsStreamUsage(), request.raw().length,
+                    endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
+                    json -> failed(200, json, null), LlmProducer.this::noAnswer);
+            relay.committed().whenComplete((committed, failure) -> {
+                Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+                if (cause instanceof UpstreamException e) {
+                    retryOrFinish(e);
+                } else if (cause != null) {
+                    finish(cause);
                 } else {
                     Message message = exchange.getMessage();
                     message.setBody(relay);
                     message.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
                     message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+                    finish(null);
                 }
-            } finally {
-                callback.done(false);
+            });
+            answer.events().subscribe(relay);
+        }
+
+        private void retryOrFinish(UpstreamException e) {
+            long delay = retryDelayMillis(e);
+            if (delay < 0) {
+                finish(e);
+                return;
             }
-        });
-        answer.events().subscribe(relay);
+            attempt++;
+            try {
+                endpoint.getComponent().timer().schedule(this::send, delay, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException rejected) { // shutting down
+                finish(e);
+            }
+        }
+
+        /** The wait before the next attempt, or -1 for none. */
+        private long retryDelayMillis(UpstreamException e) {
+            if (!e.retryable() || attempt > endpoint.retries()) {
+                return -1;
+            }
+            long max = endpoint.retryMaxDelayMillis();
+            if (e.retryAfterSeconds() != null) {
+                long wait = e.retryAfterSeconds() * 1000;
+                return wait <= max ? wait : -1; // the provider asks for longer than a client waits
+            }
+            long backoff = Math.min(max, endpoint.retryBackoffMillis() << Math.min(attempt - 1, 20));
+            return backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
+        }
+
+        private void finish(Throwable failure) {
+            if (failure != null) {
+                exchange.setException(failure);
+            }
+            exchange.setProperty(LlmComponent.ATTEMPTS, attempt);
+            callback.done(false);
+        }
     }
 
     private void reply(Exchange exchange, OpenAiRequest.Operation operation, Upstream.Answer answer) {
@@ -150,10 +213,13 @@ final class LlmProducer extends DefaultAsyncProducer {
         if (cause instanceof UpstreamException e) {
             return e;
         }
-        boolean timedOut = cause instanceof HttpTimeoutException || cause instanceof TimeoutException;
+        if (cause instanceof TimeoutException) { // the total timeout: trying again would double the wait
+            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_TIMEOUT,
+                    "no complete response within the total timeout", false);
+        }
+        boolean timedOut = cause instanceof HttpTimeoutException;
         String detail = cause instanceof HttpConnectTimeoutException ? "connect timed out"
                 : cause instanceof HttpTimeoutException ? "no response within the first-byte timeout"
-                : cause instanceof TimeoutException ? "no complete response within the total timeout"
                 : cause instanceof ConnectException ? "connection refused"
                 : endpoint.redact(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
         return UpstreamException.noAnswer(endpoint.provider(),

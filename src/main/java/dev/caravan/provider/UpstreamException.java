@@ -14,15 +14,17 @@ public final class UpstreamException extends GatewayException {
     private final int providerStatus;
     private final String providerBody;
     private final Long retryAfterSeconds;
+    private final boolean retryable;
 
     UpstreamException(String provider, ErrorClass errorClass, OpenAiError clientError, int providerStatus,
-                      String providerBody, Long retryAfterSeconds) {
+                      String providerBody, Long retryAfterSeconds, boolean retryable) {
         super(clientError);
         this.provider = provider;
         this.errorClass = errorClass;
         this.providerStatus = providerStatus;
         this.providerBody = providerBody;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.retryable = retryable;
     }
 
     /** A provider's error answer, normalised. */
@@ -37,14 +39,18 @@ public final class UpstreamException extends GatewayException {
         OpenAiError clientError = new OpenAiError(errorClass.clientStatus(), message, errorClass.type(),
                 error.param(), code);
         return new UpstreamException(provider, errorClass, clientError, error.status(), redactedBody,
-                retryAfterSeconds);
+                retryAfterSeconds, errorClass.retryable());
     }
 
     /** A failure with no answer from the provider: refused, reset, timed out, unreadable. */
     static UpstreamException noAnswer(String provider, ErrorClass errorClass, String detail) {
+        return noAnswer(provider, errorClass, detail, errorClass.retryable());
+    }
+
+    static UpstreamException noAnswer(String provider, ErrorClass errorClass, String detail, boolean retryable) {
         OpenAiError clientError = new OpenAiError(errorClass.clientStatus(),
                 "Provider '" + provider + "' failed: " + detail, errorClass.type(), null, errorClass.code());
-        return new UpstreamException(provider, errorClass, clientError, 0, null, null);
+        return new UpstreamException(provider, errorClass, clientError, 0, null, null, retryable);
     }
 
     public String provider() {
@@ -63,6 +69,11 @@ public final class UpstreamException extends GatewayException {
     /** The provider's error body, provider key redacted; {@code null} when it never answered. */
     public String providerBody() {
         return providerBody;
+    }
+
+    /** Whether the same provider may be tried again. */
+    public boolean retryable() {
+        return retryable;
     }
 
     /** The provider's {@code Retry-After}, in seconds, when it sent one. */

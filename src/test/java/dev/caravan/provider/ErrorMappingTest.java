@@ -58,7 +58,7 @@ class ErrorMappingTest extends GatewayTest {
     @ParameterizedTest(name = "{0} {1} -> {3} {4}")
     @MethodSource("cases")
     void mapsProviderErrors(String provider, int status, String body, int clientStatus, String clientCode) {
-        UPSTREAM.enqueue(provider, Answer.json(status, body));
+        failEveryAttempt(provider, Answer.json(status, body));
 
         HttpResponse<String> response = post("/v1/chat/completions", chat(provider + "/m"));
 
@@ -70,7 +70,7 @@ class ErrorMappingTest extends GatewayTest {
     @MethodSource("cases")
     void keepsTheProvidersMessage(String provider, int status, String body) throws Exception {
         Assumptions.assumeTrue(body.contains("\"message\""), "the provider gave a message");
-        UPSTREAM.enqueue(provider, Answer.json(status, body));
+        failEveryAttempt(provider, Answer.json(status, body));
 
         JsonNode error = json(post("/v1/chat/completions", chat(provider + "/m"))).path("error");
 
@@ -78,7 +78,7 @@ class ErrorMappingTest extends GatewayTest {
     }
 
     @Test
-    void passesTheProvidersRetryAfterOn() {
+    void passesOnARetryAfterLongerThanItWaits() {
         UPSTREAM.enqueue("groq", Answer.json(429, "{\"error\":{\"message\":\"slow down\",\"type\":\"tokens\","
                 + "\"code\":\"rate_limit_exceeded\"}}").withHeader("retry-after", "5"));
 
@@ -86,11 +86,12 @@ class ErrorMappingTest extends GatewayTest {
 
         assertError(response, 429, "rate_limit_exceeded");
         assertThat(response.headers().firstValue("retry-after")).hasValue("5");
+        assertThat(UPSTREAM.received("groq")).as("5 s is longer than the retry-max-delay: no retry").hasSize(1);
     }
 
     @Test
     void openRouterNamesTheUpstreamProviderThatFailed() {
-        UPSTREAM.enqueue("openrouter", Answer.json(502, "{\"error\":{\"code\":502,\"message\":\"Provider returned "
+        failEveryAttempt("openrouter", Answer.json(502, "{\"error\":{\"code\":502,\"message\":\"Provider returned "
                 + "error\",\"metadata\":{\"provider_name\":\"Together\",\"raw\":\"boom\"}}}"));
 
         JsonNode error = assertError(post("/v1/chat/completions", chat("openrouter/x/y")), 502, "upstream_error");

@@ -89,7 +89,7 @@ class OpenAiSdkTest extends GatewayTest {
         assertThatThrownBy(() -> SDK.chat().completions().create(ask("no-such-model").build()))
                 .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).hasValue("model_not_found"));
 
-        UPSTREAM.enqueue("groq", Answer.json(429, "{\"error\":{\"message\":\"slow down\",\"type\":\"tokens\","
+        failEveryAttempt("groq", Answer.json(429, "{\"error\":{\"message\":\"slow down\",\"type\":\"tokens\","
                 + "\"code\":\"rate_limit_exceeded\"}}"));
         assertThatThrownBy(() -> SDK.chat().completions().create(ask("groq/m").build()))
                 .isInstanceOfSatisfying(RateLimitException.class,

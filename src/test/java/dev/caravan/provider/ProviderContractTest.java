@@ -115,7 +115,7 @@ class ProviderContractTest extends GatewayTest {
     @ParameterizedTest
     @MethodSource("presets")
     void providerFailureIsAnOpenAiErrorWithTheKeyRedacted(Preset preset) {
-        UPSTREAM.enqueue(preset.id(), Answer.json(500,
+        failEveryAttempt(preset.id(), Answer.json(500,
                 "{\"error\":{\"message\":\"internal failure for key " + providerKey(preset.id()) + "\"}}"));
 
         HttpResponse<String> response = post("/v1/chat/completions", chat(preset.id() + "/m"));

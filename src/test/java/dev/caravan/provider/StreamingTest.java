@@ -189,7 +189,7 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void errorAsTheFirstEventIsAnOrdinaryError() {
-        UPSTREAM.enqueue("openrouter", Answer.stream(0, ": OPENROUTER PROCESSING\n\n",
+        failEveryAttempt("openrouter", Answer.stream(0, ": OPENROUTER PROCESSING\n\n",
                 "data: {\"error\":{\"code\":503,\"message\":\"No instances available\"}}\n\n"));
 
         HttpResponse<String> response = post(CHAT, streamBody("openrouter/x/y", false));

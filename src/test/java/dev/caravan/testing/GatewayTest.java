@@ -31,6 +31,9 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.keys[0].models=deepseek-*,glm/*",
         "caravan.aliases.fast=glm-4-flash",
         "camel.main.routes-include-pattern=file:routes/*.yaml,classpath:test-routes/*.yaml",
+        // retries as shipped (2), with short waits so the suite stays fast
+        "caravan.retry-backoff=10",
+        "caravan.retry-max-delay=2000",
 })
 public abstract class GatewayTest {
 
@@ -45,6 +48,16 @@ public abstract class GatewayTest {
     protected static final int PORT = freePort();
     protected static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Attempts a provider makes per request: the first and {@code caravan.retries} (2) more. */
+    public static final int ATTEMPTS = 3;
+
+    /** Queues an answer for every attempt of the next request, so a retryable failure is the final one. */
+    protected static void failEveryAttempt(String provider, FakeProviders.Answer answer) {
+        for (int i = 0; i < ATTEMPTS; i++) {
+            UPSTREAM.enqueue(provider, answer);
+        }
+    }
 
     public static String providerKey(String provider) {
         return "sk-" + provider + "-provider-secret-0123456789";
