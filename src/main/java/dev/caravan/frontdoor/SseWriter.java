@@ -36,7 +36,12 @@ class SseWriter extends DefaultChannelHandlerFactory {
             }
             EventStream stream = response.stream();
             current = stream;
-            ctx.writeAndFlush(response);
+            // a client already gone never reaches channelInactive from here: cancel on the failed write
+            ctx.writeAndFlush(response).addListener(f -> {
+                if (!f.isSuccess()) {
+                    stream.cancel();
+                }
+            });
             stream.attach(new EventStream.Sink() {
                 @Override
                 public void write(byte[] bytes, Runnable written) {
