@@ -2,10 +2,13 @@ package dev.caravan.provider;
 
 import dev.caravan.routing.ModelCatalog;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One provider: where it is, its key, its adapter, its timeouts and the models it serves. A provider whose
@@ -25,7 +28,15 @@ public class LlmEndpoint extends DefaultEndpoint {
     private int retries = 2;
     private long retryBackoff = 500;
     private long retryMaxDelay = 10_000;
+    private long coolDown = 300_000;
 
+    /** Until when (System.nanoTime()) the provider is not called, and the failure that put it there. */
+    private record CoolDown(long untilNanos, UpstreamException cause) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LlmEndpoint.class);
+
+    private final AtomicReference<CoolDown> coolDownState = new AtomicReference<>();
     private volatile ProviderAdapter providerAdapter;
     private volatile Upstream upstream;
 
@@ -80,6 +91,29 @@ public class LlmEndpoint extends DefaultEndpoint {
         getComponent().catalog().unregister(provider);
         upstream = null;
         super.doStop();
+    }
+
+    /**
+     * After a failure no retry mends (out of balance or quota, the gateway's key rejected), the provider is
+     * not called for {@code coolDown} ms; logged once when it starts.
+     */
+    void coolDownAfter(UpstreamException e) {
+        if (coolDown <= 0 || (e.errorClass() != ErrorClass.INSUFFICIENT_QUOTA
+                && e.errorClass() != ErrorClass.PROVIDER_AUTH)) {
+            return;
+        }
+        CoolDown previous = coolDownState.getAndSet(new CoolDown(System.nanoTime() + coolDown * 1_000_000, e));
+        if (previous == null || System.nanoTime() - previous.untilNanos() >= 0) {
+            LOG.warn("Provider '{}' {}: {}; not called for {} s", provider,
+                    e.errorClass() == ErrorClass.INSUFFICIENT_QUOTA ? "is out of balance or quota"
+                            : "rejected the gateway's key", e.error().message(), coolDown / 1000);
+        }
+    }
+
+    /** The failure that put the provider in its cool-down, while it lasts; else {@code null}. */
+    UpstreamException coolingDown() {
+        CoolDown current = coolDownState.get();
+        return current != null && System.nanoTime() - current.untilNanos() < 0 ? current.cause() : null;
     }
 
     int retries() {
@@ -159,6 +193,11 @@ public class LlmEndpoint extends DefaultEndpoint {
     /** Tries again after throttling, server errors or no answer, before anything reached the client. */
     public void setRetries(int retries) {
         this.retries = retries;
+    }
+
+    /** Milliseconds the provider is left alone after it ran out of balance or rejected its key; 0: never. */
+    public void setCoolDown(long coolDown) {
+        this.coolDown = coolDown;
     }
 
     /** Milliseconds before the first retry; doubled for each next one, with jitter. */

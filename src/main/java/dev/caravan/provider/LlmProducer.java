@@ -42,6 +42,12 @@ final class LlmProducer extends DefaultAsyncProducer {
             callback.done(true);
             return true;
         }
+        UpstreamException coolingDown = endpoint.coolingDown();
+        if (coolingDown != null) {
+            exchange.setException(coolingDown);
+            callback.done(true);
+            return true;
+        }
         OpenAiRequest request;
         byte[] body;
         boolean stream;
@@ -133,6 +139,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         private void retryOrFinish(UpstreamException e) {
             long delay = retryDelayMillis(e);
             if (delay < 0) {
+                endpoint.coolDownAfter(e);
                 finish(e);
                 return;
             }

@@ -82,4 +82,17 @@ class RetryTest extends GatewayTest {
         assertThat(response.body()).contains("Hello").endsWith("data: [DONE]\n\n");
         assertThat(UPSTREAM.received("deepseek")).hasSize(2);
     }
+
+    @Test
+    void aProviderOutOfBalanceIsLeftAloneAndThatIsLoggedOnce(CapturedOutput output) {
+        UPSTREAM.enqueue("broke", Answer.json(429, "{\"error\":{\"code\":\"1113\",\"message\":\"Account in arrears\"}}"));
+
+        for (int i = 0; i < 3; i++) {
+            assertError(post(CHAT, chat("broke-model")), 429, "insufficient_quota");
+        }
+
+        assertThat(UPSTREAM.received("broke")).as("only the first request reached the provider").hasSize(1);
+        assertThat(output.getOut()).containsOnlyOnce("Provider 'broke' is out of balance or quota");
+        assertThat(output.getOut()).doesNotContain("at dev.caravan");
+    }
 }

@@ -34,6 +34,8 @@ import org.springframework.test.context.DynamicPropertySource;
         // retries as shipped (2), with short waits so the suite stays fast
         "caravan.retry-backoff=10",
         "caravan.retry-max-delay=2000",
+        // cool-downs would carry one test's provider failure into the next; provider "broke" has its own
+        "caravan.cool-down=0",
 })
 public abstract class GatewayTest {
 
