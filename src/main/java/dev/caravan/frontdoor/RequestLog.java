@@ -5,6 +5,7 @@ import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Usage;
 import dev.caravan.provider.LlmComponent;
+import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelCatalog;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -48,6 +49,7 @@ class RequestLog implements Processor {
         field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
         Integer attempts = exchange.getProperty(LlmComponent.ATTEMPTS, Integer.class);
         field(line, "attempts", attempts != null && attempts > 1 ? attempts : null);
+        field(line, "fallbacks", exchange.getProperty(FallbackChain.TAKEN, Integer.class));
         field(line, "error", failure instanceof GatewayException e ? e.error().code()
                 : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null);
         if (usage != null) {

@@ -51,6 +51,11 @@ public enum ErrorClass {
         };
     }
 
+    /** Whether another provider may answer where this one failed: anything but a request at fault. */
+    public boolean fallbackable() {
+        return this != INVALID_REQUEST && this != CONTENT_FILTER && this != CONTEXT_LENGTH_EXCEEDED;
+    }
+
     /** Whether the failure lies with the request (the client's to fix) rather than with the provider. */
     public boolean clientFault() {
         return clientStatus < 429;

@@ -9,6 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.apache.camel.Endpoint;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.support.DefaultComponent;
@@ -29,17 +31,19 @@ public class LlmComponent extends DefaultComponent {
     private static final Logger LOG = LoggerFactory.getLogger(LlmComponent.class);
 
     private final ModelCatalog catalog;
+    private final CircuitBreakerRegistry breakers;
     private final Map<String, ProviderAdapter> adapters;
     private ExecutorService executor;
     private ScheduledExecutorService timer;
 
-    LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters) {
+    LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers) {
         if (ForkJoinPool.getCommonPoolParallelism() < 2) {
             LOG.warn("The common pool has parallelism {}: every upstream response will start a new thread. Start "
                     + "the JVM with -D{}=2", ForkJoinPool.getCommonPoolParallelism(),
                     "java.util.concurrent.ForkJoinPool.common.parallelism");
         }
         this.catalog = catalog;
+        this.breakers = breakers;
         this.adapters = adapters.stream().collect(Collectors.toMap(ProviderAdapter::id, Function.identity()));
     }
 
@@ -50,6 +54,15 @@ public class LlmComponent extends DefaultComponent {
         LlmEndpoint endpoint = new LlmEndpoint("llm://" + remaining, this, remaining);
         setProperties(endpoint, parameters);
         return endpoint;
+    }
+
+    /** The provider's breaker, with the named settings. */
+    CircuitBreaker breaker(String provider, String config) {
+        if (!breakers.getConfiguration(config).isPresent()) {
+            throw new IllegalArgumentException("Provider '" + provider + "': no breaker settings 'caravan.breakers."
+                    + config + "'");
+        }
+        return breakers.circuitBreaker(provider, config);
     }
 
     ModelCatalog catalog() {

@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import dev.caravan.routing.ModelCatalog;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Consumer;
@@ -29,6 +30,8 @@ public class LlmEndpoint extends DefaultEndpoint {
     private long retryBackoff = 500;
     private long retryMaxDelay = 10_000;
     private long coolDown = 300_000;
+    private String breaker = BreakerProperties.DEFAULT;
+    private volatile CircuitBreaker circuitBreaker;
 
     /** Until when (System.nanoTime()) the provider is not called, and the failure that put it there. */
     private record CoolDown(long untilNanos, UpstreamException cause) {
@@ -68,6 +71,7 @@ public class LlmEndpoint extends DefaultEndpoint {
     protected void doStart() throws Exception {
         super.doStart();
         providerAdapter = getComponent().adapter(adapter);
+        circuitBreaker = getComponent().breaker(provider, breaker);
         if (routable()) {
             upstream = createUpstream();
         }
@@ -114,6 +118,10 @@ public class LlmEndpoint extends DefaultEndpoint {
     UpstreamException coolingDown() {
         CoolDown current = coolDownState.get();
         return current != null && System.nanoTime() - current.untilNanos() < 0 ? current.cause() : null;
+    }
+
+    CircuitBreaker circuitBreaker() {
+        return circuitBreaker;
     }
 
     int retries() {
@@ -193,6 +201,11 @@ public class LlmEndpoint extends DefaultEndpoint {
     /** Tries again after throttling, server errors or no answer, before anything reached the client. */
     public void setRetries(int retries) {
         this.retries = retries;
+    }
+
+    /** Name of the breaker settings ({@code caravan.breakers.<name>}). */
+    public void setBreaker(String breaker) {
+        this.breaker = breaker;
     }
 
     /** Milliseconds the provider is left alone after it ran out of balance or rejected its key; 0: never. */

@@ -96,36 +96,57 @@ final class LlmProducer extends DefaultAsyncProducer {
                         "the provider was stopped"));
                 return;
             }
+            if (!endpoint.circuitBreaker().tryAcquirePermission()) {
+                finish(UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_UNAVAILABLE,
+                        "its circuit breaker is open", false));
+                return;
+            }
+            long started = System.nanoTime();
             upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
                 try {
                     if (failure != null) {
-                        retryOrFinish(noAnswer(failure));
+                        retryOrFinish(attempted(started, noAnswer(failure)));
                     } else if (answer.events() != null) {
-                        relay(answer);
+                        relay(answer, started);
                     } else {
                         reply(exchange, request.operation(), answer);
+                        attempted(started, null);
                         finish(null);
                     }
                 } catch (UpstreamException e) {
-                    retryOrFinish(e);
+                    retryOrFinish(attempted(started, e));
                 } catch (RuntimeException e) {
+                    endpoint.circuitBreaker().releasePermission();
                     finish(e);
                 }
             });
         }
 
+        /** Tells the breaker how the provider did: failures of the request itself do not count against it. */
+        private UpstreamException attempted(long started, UpstreamException failure) {
+            long nanos = System.nanoTime() - started;
+            if (failure == null || failure.errorClass().clientFault()) {
+                endpoint.circuitBreaker().onSuccess(nanos, TimeUnit.NANOSECONDS);
+            } else {
+                endpoint.circuitBreaker().onError(nanos, TimeUnit.NANOSECONDS, failure);
+            }
+            return failure;
+        }
+
         /** Replies with the stream once its first event is in; a failure before that is like any other. */
-        private void relay(Upstream.Answer answer) {
+        private void relay(Upstream.Answer answer, long started) {
             SseRelay relay = new SseRelay(endpoint.provider(), request.wantsStreamUsage(), request.raw().length,
                     endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
                     json -> failed(200, json, null), LlmProducer.this::noAnswer);
             relay.committed().whenComplete((committed, failure) -> {
                 Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
                 if (cause instanceof UpstreamException e) {
-                    retryOrFinish(e);
+                    retryOrFinish(attempted(started, e));
                 } else if (cause != null) {
+                    endpoint.circuitBreaker().releasePermission();
                     finish(cause);
                 } else {
+                    attempted(started, null);
                     Message message = exchange.getMessage();
                     message.setBody(relay);
                     message.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");

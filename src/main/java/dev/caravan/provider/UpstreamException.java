@@ -71,6 +71,11 @@ public final class UpstreamException extends GatewayException {
         return providerBody;
     }
 
+    /** Whether another model of a fallback chain may be tried. */
+    public boolean fallbackable() {
+        return errorClass.fallbackable();
+    }
+
     /** Whether the same provider may be tried again. */
     public boolean retryable() {
         return retryable;

@@ -1,13 +1,15 @@
 package dev.caravan.routing;
 
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * @param aliases public model names mapped to a model name or {@code <provider>/<model>}, e.g.
- *                {@code coder: qwen/qwen-coder-plus}
+ * @param aliases   public model names mapped to a model name or {@code <provider>/<model>}, e.g.
+ *                  {@code coder: qwen/qwen-coder-plus}
+ * @param fallbacks a model's fallback chain: the models tried in turn when its provider fails
  */
 @ConfigurationProperties("caravan")
-record RoutingProperties(@DefaultValue Map<String, String> aliases) {
+record RoutingProperties(@DefaultValue Map<String, String> aliases, @DefaultValue Map<String, List<String>> fallbacks) {
 }

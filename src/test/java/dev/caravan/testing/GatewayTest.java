@@ -13,7 +13,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -36,6 +39,12 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.retry-max-delay=2000",
         // cool-downs would carry one test's provider failure into the next; provider "broke" has its own
         "caravan.cool-down=0",
+        "caravan.fallbacks.flaky-model[0]=nosuchprovider/x",
+        "caravan.fallbacks.flaky-model[1]=qwen/qwen-plus",
+        "caravan.breakers.test.sliding-window-size=4",
+        "caravan.breakers.test.minimum-number-of-calls=4",
+        "caravan.breakers.test.wait-in-open-state=1s",
+        "caravan.breakers.test.half-open-calls=1",
 })
 public abstract class GatewayTest {
 
@@ -82,9 +91,14 @@ public abstract class GatewayTest {
         registry.add("CLOSED_PORT", GatewayTest::freePort);
     }
 
+    @Autowired
+    private CircuitBreakerRegistry breakers;
+
     @BeforeEach
     void resetUpstream() {
         UPSTREAM.reset();
+        // one test's failures must not open a breaker for the next
+        breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
     }
 
     protected static URI uri(String path) {

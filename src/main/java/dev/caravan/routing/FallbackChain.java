@@ -1,0 +1,65 @@
+package dev.caravan.routing;
+
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.GatewayException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+/**
+ * A model's fallback chain ({@code caravan.fallbacks}), walked by the {@code call-provider} route: after a
+ * provider failure that another provider may mend (the route decides), the next model of the chain that
+ * the caller's key may use and a routable provider serves.
+ */
+@Component("fallbackChain")
+public class FallbackChain {
+
+    /** Exchange property: the models of the chain not tried yet. */
+    static final String REMAINING = "caravanFallbacks";
+    /** Exchange property: how many times the request fell back. */
+    public static final String TAKEN = "caravanFallbacksTaken";
+
+    private final Map<String, List<String>> chains;
+    private final ResolveModel resolver;
+
+    FallbackChain(RoutingProperties properties, ResolveModel resolver) {
+        this.chains = Map.copyOf(properties.fallbacks());
+        this.resolver = resolver;
+    }
+
+    /** Starts the chain of the model the client asked for. */
+    void start(Exchange exchange, String model) {
+        List<String> chain = chains.get(model);
+        if (chain != null && !chain.isEmpty()) {
+            exchange.setProperty(REMAINING, new ArrayDeque<>(chain));
+        }
+    }
+
+    /** The failure doCatch caught. */
+    private static Throwable failure(Exchange exchange) {
+        return exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    }
+
+    /** Routes the request to the next model of the chain; rethrows the failure when none is usable. */
+    public void next(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        Deque<String> remaining = exchange.getProperty(REMAINING, Deque.class);
+        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        while (!remaining.isEmpty()) {
+            String model = remaining.poll();
+            try {
+                ModelCatalog.Route route = resolver.resolve(model, key);
+                exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
+                exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
+                exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
+                return;
+            } catch (GatewayException notUsable) {
+                // not routable now, or not for this key: the next one
+            }
+        }
+        throw (RuntimeException) failure(exchange);
+    }
+}
