@@ -71,6 +71,11 @@ public final class UpstreamException extends GatewayException {
         return providerBody;
     }
 
+    /** Whether the prompt was too long for the model: only a long-context model may mend that. */
+    public boolean contextTooLong() {
+        return errorClass == ErrorClass.CONTEXT_LENGTH_EXCEEDED;
+    }
+
     /** Whether another model of a fallback chain may be tried. */
     public boolean fallbackable() {
         return errorClass.fallbackable();

@@ -19,14 +19,18 @@ public class FallbackChain {
 
     /** Exchange property: the models of the chain not tried yet. */
     static final String REMAINING = "caravanFallbacks";
+    /** Exchange property: the model to try when the prompt is too long, until it is tried. */
+    static final String LONG_CONTEXT = "caravanLongContext";
     /** Exchange property: how many times the request fell back. */
     public static final String TAKEN = "caravanFallbacksTaken";
 
     private final Map<String, List<String>> chains;
+    private final Map<String, String> longContext;
     private final ResolveModel resolver;
 
     FallbackChain(RoutingProperties properties, ResolveModel resolver) {
         this.chains = Map.copyOf(properties.fallbacks());
+        this.longContext = Map.copyOf(properties.longContext());
         this.resolver = resolver;
     }
 
@@ -35,6 +39,18 @@ public class FallbackChain {
         List<String> chain = chains.get(model);
         if (chain != null && !chain.isEmpty()) {
             exchange.setProperty(REMAINING, new ArrayDeque<>(chain));
+        }
+        if (longContext.containsKey(model)) {
+            exchange.setProperty(LONG_CONTEXT, longContext.get(model));
+        }
+    }
+
+    /** Routes a prompt too long for its model to the model's long-context model; rethrows when unusable. */
+    public void longContext(Exchange exchange) {
+        String model = exchange.getProperty(LONG_CONTEXT, String.class);
+        exchange.removeProperty(LONG_CONTEXT);
+        if (!routeTo(exchange, model)) {
+            throw (RuntimeException) failure(exchange);
         }
     }
 
@@ -47,19 +63,24 @@ public class FallbackChain {
     public void next(Exchange exchange) {
         @SuppressWarnings("unchecked")
         Deque<String> remaining = exchange.getProperty(REMAINING, Deque.class);
-        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
         while (!remaining.isEmpty()) {
-            String model = remaining.poll();
-            try {
-                ModelCatalog.Route route = resolver.resolve(model, key);
-                exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
-                exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
-                exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
+            if (routeTo(exchange, remaining.poll())) {
                 return;
-            } catch (GatewayException notUsable) {
-                // not routable now, or not for this key: the next one
             }
         }
         throw (RuntimeException) failure(exchange);
+    }
+
+    /** Points the request at a model, if it is routable and the caller's key may use it. */
+    private boolean routeTo(Exchange exchange, String model) {
+        try {
+            ModelCatalog.Route route = resolver.resolve(model, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
+            exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
+            exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
+            exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
+            return true;
+        } catch (GatewayException notUsable) {
+            return false; // not routable now, or not for this key
+        }
     }
 }

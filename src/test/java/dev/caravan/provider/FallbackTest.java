@@ -80,4 +80,25 @@ class FallbackTest extends GatewayTest {
         assertThat(closed.headers().firstValue("x-caravan-provider")).hasValue("flaky");
         assertThat(UPSTREAM.received("flaky")).hasSize(6);
     }
+
+    @Test
+    void aPromptTooLongGoesToTheLongContextModelOnly() {
+        UPSTREAM.enqueue("flaky", Answer.json(400, "{\"error\":{\"message\":\"This model's maximum context length "
+                + "is 8192 tokens\",\"code\":\"context_length_exceeded\"}}"));
+
+        HttpResponse<String> response = post(CHAT, chat("flaky-model"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("glm");
+        assertThat(UPSTREAM.last("glm").json().path("model").asText()).isEqualTo("glm-4-long");
+        assertThat(UPSTREAM.received("qwen")).as("the fallback chain is not for long prompts").isEmpty();
+    }
+
+    @Test
+    void withoutALongContextModelTheErrorIsAnswered() {
+        UPSTREAM.enqueue("flaky", Answer.json(400, "{\"error\":{\"message\":\"maximum context length exceeded\","
+                + "\"code\":\"context_length_exceeded\"}}"));
+
+        assertError(post(CHAT, chat("flaky-alone")), 400, "context_length_exceeded");
+    }
 }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ModelCatalogTest {
 
     private final ModelCatalog catalog = new ModelCatalog(new RoutingProperties(Map.of(
-            "coder", "qwen/qwen-coder-plus", "chat", "deepseek-chat", "gpt-4o", "b/gpt-4o-mini", "gone", "off/x"), Map.of()));
+            "coder", "qwen/qwen-coder-plus", "chat", "deepseek-chat", "gpt-4o", "b/gpt-4o-mini", "gone", "off/x"), Map.of(), Map.of()));
 
     ModelCatalogTest() {
         catalog.register("qwen", ModelCatalog.parseModels("qwen-plus, qwen-coder-plus"), true);
