@@ -50,6 +50,7 @@ class RequestLog implements Processor {
         Integer attempts = exchange.getProperty(LlmComponent.ATTEMPTS, Integer.class);
         field(line, "attempts", attempts != null && attempts > 1 ? attempts : null);
         field(line, "fallbacks", exchange.getProperty(FallbackChain.TAKEN, Integer.class));
+        field(line, "accepted", exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class));
         field(line, "error", failure instanceof GatewayException e ? e.error().code()
                 : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null);
         if (usage != null) {

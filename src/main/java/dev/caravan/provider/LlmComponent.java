@@ -27,6 +27,8 @@ public class LlmComponent extends DefaultComponent {
 
     /** Exchange property: how many attempts the provider took for the request. */
     public static final String ATTEMPTS = "caravanAttempts";
+    /** Exchange property: whether a validated answer gave what the request asked for. */
+    public static final String ACCEPTED = "caravanAccepted";
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmComponent.class);
 

@@ -31,6 +31,7 @@ public class LlmEndpoint extends DefaultEndpoint {
     private long retryMaxDelay = 10_000;
     private long coolDown = 300_000;
     private String breaker = BreakerProperties.DEFAULT;
+    private boolean validate;
     private volatile CircuitBreaker circuitBreaker;
 
     /** Until when (System.nanoTime()) the provider is not called, and the failure that put it there. */
@@ -120,6 +121,10 @@ public class LlmEndpoint extends DefaultEndpoint {
         return current != null && System.nanoTime() - current.untilNanos() < 0 ? current.cause() : null;
     }
 
+    boolean validatesAnswers() {
+        return validate;
+    }
+
     CircuitBreaker circuitBreaker() {
         return circuitBreaker;
     }
@@ -201,6 +206,14 @@ public class LlmEndpoint extends DefaultEndpoint {
     /** Tries again after throttling, server errors or no answer, before anything reached the client. */
     public void setRetries(int retries) {
         this.retries = retries;
+    }
+
+    /**
+     * Whether non-streaming answers are checked against what the request asked for (JSON mode, its
+     * schema, tool-call arguments); one that fails counts as a provider failure and falls back.
+     */
+    public void setValidate(boolean validate) {
+        this.validate = validate;
     }
 
     /** Name of the breaker settings ({@code caravan.breakers.<name>}). */

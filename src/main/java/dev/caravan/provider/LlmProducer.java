@@ -1,10 +1,13 @@
 package dev.caravan.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.routing.ModelCatalog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -109,7 +112,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                     } else if (answer.events() != null) {
                         relay(answer, started);
                     } else {
-                        reply(exchange, request.operation(), answer);
+                        reply(exchange, request, answer);
                         attempted(started, null);
                         finish(null);
                     }
@@ -195,12 +198,16 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
     }
 
-    private void reply(Exchange exchange, OpenAiRequest.Operation operation, Upstream.Answer answer) {
+    private void reply(Exchange exchange, OpenAiRequest request, Upstream.Answer answer) {
         if (!answer.ok()) {
             throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
         }
+        byte[] body = completeJson(exchange, request.operation(), answer);
+        if (endpoint.validatesAnswers() && request.operation() == OpenAiRequest.Operation.CHAT_COMPLETIONS) {
+            validate(exchange, request, body);
+        }
         Message message = exchange.getMessage();
-        message.setBody(completeJson(exchange, operation, answer));
+        message.setBody(body);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
     }
@@ -226,6 +233,26 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
         return members.has("object") ? body
                 : JsonMembers.insertFirst(body, "object", "\"" + operation.responseObject() + "\"");
+    }
+
+    /** Validation-aware fallback: an answer that does not give what the request asked for is a failure. */
+    private void validate(Exchange exchange, OpenAiRequest request, byte[] body) {
+        JsonNode asked;
+        JsonNode answer;
+        try {
+            asked = Json.MAPPER.readTree(request.raw());
+            if (!AnswerValidation.applies(asked)) {
+                return;
+            }
+            answer = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // both were read before
+        }
+        String problem = AnswerValidation.problem(asked, answer);
+        exchange.setProperty(LlmComponent.ACCEPTED, problem == null);
+        if (problem != null) {
+            throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE, problem, false);
+        }
     }
 
     private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {

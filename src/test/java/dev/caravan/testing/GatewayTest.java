@@ -42,6 +42,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.fallbacks.flaky-model[0]=nosuchprovider/x",
         "caravan.fallbacks.flaky-model[1]=qwen/qwen-plus",
         "caravan.long-context.flaky-model=glm/glm-4-long",
+        "caravan.fallbacks.strict-model[0]=qwen/qwen-plus",
         "caravan.breakers.test.sliding-window-size=4",
         "caravan.breakers.test.minimum-number-of-calls=4",
         "caravan.breakers.test.wait-in-open-state=1s",
