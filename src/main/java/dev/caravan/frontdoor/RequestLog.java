@@ -7,6 +7,8 @@ import dev.caravan.openai.Usage;
 import dev.caravan.provider.LlmComponent;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelCatalog;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -47,8 +49,11 @@ class RequestLog implements Processor {
         field(line, "model", exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class));
         field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
         field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
-        Integer attempts = exchange.getProperty(LlmComponent.ATTEMPTS, Integer.class);
-        field(line, "attempts", attempts != null && attempts > 1 ? attempts : null);
+        List<?> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
+        if (attempts != null && attempts.size() > 1) {
+            field(line, "attempts", attempts.size());
+            field(line, "chain", attempts.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        }
         field(line, "fallbacks", exchange.getProperty(FallbackChain.TAKEN, Integer.class));
         field(line, "accepted", exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class));
         field(line, "error", failure instanceof GatewayException e ? e.error().code()

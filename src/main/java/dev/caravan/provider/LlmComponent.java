@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
 @Component("llm")
 public class LlmComponent extends DefaultComponent {
 
-    /** Exchange property: how many attempts the provider took for the request. */
+    /** Exchange property: the {@link Attempt}s of the request, across retries and fallbacks, in order. */
     public static final String ATTEMPTS = "caravanAttempts";
     /** Exchange property: whether a validated answer gave what the request asked for. */
     public static final String ACCEPTED = "caravanAccepted";

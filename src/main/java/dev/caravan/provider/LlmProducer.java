@@ -12,6 +12,8 @@ import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -125,9 +127,17 @@ final class LlmProducer extends DefaultAsyncProducer {
             });
         }
 
-        /** Tells the breaker how the provider did: failures of the request itself do not count against it. */
+        /**
+         * Records the attempt, and tells the breaker how the provider did: failures of the request itself
+         * do not count against it.
+         */
         private UpstreamException attempted(long started, UpstreamException failure) {
             long nanos = System.nanoTime() - started;
+            attempts(exchange).add(new Attempt(endpoint.provider(),
+                    exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class),
+                    failure == null ? "200" : failure.providerStatus() > 0 ? String.valueOf(failure.providerStatus())
+                            : failure.error().code(),
+                    nanos / 1_000_000, failure == null ? null : failure.providerBody()));
             if (failure == null || failure.errorClass().clientFault()) {
                 endpoint.circuitBreaker().onSuccess(nanos, TimeUnit.NANOSECONDS);
             } else {
@@ -193,7 +203,6 @@ final class LlmProducer extends DefaultAsyncProducer {
             if (failure != null) {
                 exchange.setException(failure);
             }
-            exchange.setProperty(LlmComponent.ATTEMPTS, attempt);
             callback.done(false);
         }
     }
@@ -253,6 +262,16 @@ final class LlmProducer extends DefaultAsyncProducer {
         if (problem != null) {
             throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE, problem, false);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Attempt> attempts(Exchange exchange) {
+        List<Attempt> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
+        if (attempts == null) {
+            attempts = new ArrayList<>(2);
+            exchange.setProperty(LlmComponent.ATTEMPTS, attempts);
+        }
+        return attempts;
     }
 
     private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {

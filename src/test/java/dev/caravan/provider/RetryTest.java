@@ -30,7 +30,7 @@ class RetryTest extends GatewayTest {
         while (!output.getOut().contains("attempts=2") && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(output.getOut()).containsPattern("provider=deepseek .*attempts=2");
+        assertThat(output.getOut()).containsPattern("provider=deepseek .*attempts=2 chain=deepseek:503,deepseek:200");
     }
 
     @Test

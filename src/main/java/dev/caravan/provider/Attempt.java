@@ -1,0 +1,16 @@
+package dev.caravan.provider;
+
+/**
+ * One call to a provider for a request, as the request log and the dead-letter record list it.
+ *
+ * @param outcome the provider's HTTP status as text on an answer, else the error code (e.g. {@code upstream_timeout})
+ * @param providerBody the provider's error body, key redacted; {@code null} on success or without an answer
+ */
+public record Attempt(String provider, String upstreamModel, String outcome, long millis, String providerBody) {
+
+    /** {@code provider:outcome}, as the log line chains them. */
+    @Override
+    public String toString() {
+        return provider + ":" + outcome;
+    }
+}
