@@ -3,40 +3,25 @@ package dev.caravan.frontdoor;
 import dev.caravan.openai.OpenAiRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
+import org.springframework.stereotype.Component;
 
-/** Route step: the client's body as a validated {@link OpenAiRequest} of one operation (400 when it is not). */
-final class ParseRequest implements Processor {
+/**
+ * Route step: the client's body as a validated {@link OpenAiRequest} of the operation its path names
+ * ({@code /v1/chat/completions}, {@code /v1/embeddings}); 400 when it is not valid.
+ */
+@Component("parseRequest")
+class ParseRequest implements Processor {
 
     /** Exchange property: the model the client asked for. */
     static final String MODEL_PROPERTY = "caravanModel";
 
-    private final OpenAiRequest.Operation operation;
-
-    private ParseRequest(OpenAiRequest.Operation operation) {
-        this.operation = operation;
-    }
-
     @Override
     public void process(Exchange exchange) {
+        OpenAiRequest.Operation operation = OpenAiRequest.Operation.ofApiPath(
+                exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class));
         byte[] body = exchange.getMessage().getBody(byte[].class);
         OpenAiRequest request = OpenAiRequest.parse(operation, body == null ? new byte[0] : body);
         exchange.setProperty(MODEL_PROPERTY, request.model());
         exchange.getMessage().setBody(request);
-    }
-
-    /** The parse steps the routes name. */
-    @Configuration(proxyBeanMethods = false)
-    static class Steps {
-        @Bean
-        Processor parseChatRequest() {
-            return new ParseRequest(OpenAiRequest.Operation.CHAT_COMPLETIONS);
-        }
-
-        @Bean
-        Processor parseEmbeddingsRequest() {
-            return new ParseRequest(OpenAiRequest.Operation.EMBEDDINGS);
-        }
     }
 }

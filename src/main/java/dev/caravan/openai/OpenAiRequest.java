@@ -46,6 +46,16 @@ public final class OpenAiRequest {
             this.required = required;
         }
 
+        /** The operation of a gateway API path ({@code /v1} and the operation's path). */
+        public static Operation ofApiPath(String path) {
+            for (Operation operation : values()) {
+                if (path.equals("/v1" + operation.path)) {
+                    return operation;
+                }
+            }
+            throw new IllegalArgumentException("not an operation path: " + path);
+        }
+
         /** Path appended to a provider's base URL. */
         public String path() {
             return path;

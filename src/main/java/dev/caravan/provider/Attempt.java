@@ -3,10 +3,12 @@ package dev.caravan.provider;
 /**
  * One call to a provider for a request, as the request log and the dead-letter record list it.
  *
+ * @param url     where the call went (the provider's base URL and the operation's path)
  * @param outcome the provider's HTTP status as text on an answer, else the error code (e.g. {@code upstream_timeout})
  * @param providerBody the provider's error body, key redacted; {@code null} on success or without an answer
  */
-public record Attempt(String provider, String upstreamModel, String outcome, long millis, String providerBody) {
+public record Attempt(String provider, String upstreamModel, String url, String outcome, long millis,
+                      String providerBody) {
 
     /** {@code provider:outcome}, as the log line chains them. */
     @Override

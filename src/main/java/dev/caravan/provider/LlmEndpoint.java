@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import dev.caravan.routing.ModelCatalog;
+import dev.caravan.openai.OpenAiRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -119,6 +120,10 @@ public class LlmEndpoint extends DefaultEndpoint {
     UpstreamException coolingDown() {
         CoolDown current = coolDownState.get();
         return current != null && System.nanoTime() - current.untilNanos() < 0 ? current.cause() : null;
+    }
+
+    String url(OpenAiRequest.Operation operation) {
+        return baseUrl + operation.path();
     }
 
     boolean validatesAnswers() {

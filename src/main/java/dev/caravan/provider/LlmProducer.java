@@ -135,6 +135,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             long nanos = System.nanoTime() - started;
             attempts(exchange).add(new Attempt(endpoint.provider(),
                     exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class),
+                    endpoint.url(request.operation()),
                     failure == null ? "200" : failure.providerStatus() > 0 ? String.valueOf(failure.providerStatus())
                             : failure.error().code(),
                     nanos / 1_000_000, failure == null ? null : failure.providerBody()));

@@ -43,6 +43,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.fallbacks.flaky-model[1]=qwen/qwen-plus",
         "caravan.long-context.flaky-model=glm/glm-4-long",
         "caravan.fallbacks.strict-model[0]=qwen/qwen-plus",
+        "caravan.admin-key=" + GatewayTest.ADMIN_KEY,
+        "caravan.dead-letters.dir=target/dead-letters-test",
         "caravan.breakers.test.sliding-window-size=4",
         "caravan.breakers.test.minimum-number-of-calls=4",
         "caravan.breakers.test.wait-in-open-state=1s",
@@ -52,6 +54,7 @@ public abstract class GatewayTest {
 
     public static final String CLIENT_KEY = "sk-test-client-key";
     public static final String LIMITED_KEY = "sk-test-limited-key";
+    public static final String ADMIN_KEY = "sk-test-admin-key";
     /** The providers the presets ship, in the order of routes/providers.camel.yaml. */
     public static final List<String> PRESETS = List.of("openai", "deepseek", "qwen", "glm", "siliconflow", "groq",
             "openrouter");

@@ -1,0 +1,79 @@
+package dev.caravan.deadletter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.frontdoor.ClientRequest;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.Json;
+import dev.caravan.openai.OpenAiError;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.UUID;
+import org.apache.camel.Exchange;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code /admin/dead-letters}: list, one record, and replay. Only {@code CARAVAN_ADMIN_KEY} opens it, never
+ * a client key; with no admin key set the admin API is closed.
+ */
+@Component("adminApi")
+public class AdminApi {
+
+    private static final String PREFIX = "/admin/dead-letters/";
+    private static final int LIST_LIMIT = 100;
+
+    private final DeadLetters deadLetters;
+    private final byte[] adminKey;
+
+    AdminApi(DeadLetters deadLetters, @Value("${caravan.admin-key:}") String adminKey) {
+        this.deadLetters = deadLetters;
+        this.adminKey = adminKey.isBlank() ? null : ("Bearer " + adminKey.strip()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public void authenticate(Exchange exchange) {
+        String given = ClientRequest.header(exchange, "Authorization");
+        if (adminKey == null || given == null
+                || !MessageDigest.isEqual(adminKey, given.strip().getBytes(StandardCharsets.UTF_8))) {
+            throw new GatewayException(new OpenAiError(401, adminKey == null
+                    ? "The admin API is closed: set CARAVAN_ADMIN_KEY." : "Incorrect admin key.",
+                    "invalid_request_error", null, "invalid_api_key"));
+        }
+    }
+
+    public void list(Exchange exchange) {
+        ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
+        list.putArray("data").addAll(deadLetters.list(LIST_LIMIT));
+        reply(exchange, list);
+    }
+
+    public void get(Exchange exchange) {
+        reply(exchange, deadLetters.get(id(exchange, "")));
+    }
+
+    /**
+     * Sets the exchange up as a new request with the dead letter's body, path and key name, which the
+     * route then sends through like any other (new request id, logged, and dead-lettered again if it fails).
+     */
+    public void prepareReplay(Exchange exchange) {
+        JsonNode record = deadLetters.get(id(exchange, "/replay"));
+        String requestId = UUID.randomUUID().toString();
+        exchange.setProperty("caravanRequestId", requestId);
+        exchange.getMessage().setHeader("x-request-id", requestId);
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, record.path("path").asText());
+        exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
+        exchange.setProperty(GatewayKey.PROPERTY, new GatewayKey(record.path("key").asText("admin"), List.of("*")));
+    }
+
+    private static String id(Exchange exchange, String suffix) {
+        String path = exchange.getIn().getHeader(Exchange.HTTP_URI, String.class);
+        return path.substring(PREFIX.length(), path.length() - suffix.length());
+    }
+
+    private static void reply(Exchange exchange, JsonNode body) {
+        exchange.getMessage().setBody(body.toString());
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+    }
+}

@@ -1,0 +1,174 @@
+package dev.caravan.deadletter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.Json;
+import dev.caravan.openai.OpenAiError;
+import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.provider.Attempt;
+import dev.caravan.provider.LlmComponent;
+import dev.caravan.provider.UpstreamException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import jakarta.annotation.PreDestroy;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The dead-letter store: one JSON file per failed request under {@code caravan.dead-letters.dir}, with
+ * the request (secret-looking fields masked), the error the client got, and every provider call with its
+ * raw error body. Written off the request path by one writer thread; read by the admin API.
+ */
+@Component("deadLetters")
+public class DeadLetters implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final Pattern ID = Pattern.compile("[0-9a-f-]{8,40}");
+    private static final Set<String> SECRET_FIELDS = Set.of("api_key", "apikey", "authorization", "password",
+            "secret", "token", "access_token");
+
+    private final Path dir;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "caravan-dead-letters");
+        t.setDaemon(true);
+        return t;
+    });
+
+    DeadLetters(DeadLetterProperties properties) {
+        this.dir = Path.of(properties.dir());
+    }
+
+    /** Route step: records the failed request of the exchange. */
+    @Override
+    public void process(Exchange exchange) {
+        ObjectNode record = record(exchange);
+        writer.execute(() -> write(record));
+    }
+
+    private ObjectNode record(Exchange exchange) {
+        long now = System.currentTimeMillis();
+        String id = String.format(Locale.ROOT, "%013x-%08x", now, ThreadLocalRandom.current().nextInt());
+        UpstreamException failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, UpstreamException.class);
+        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        ObjectNode record = Json.MAPPER.createObjectNode()
+                .put("id", id)
+                .put("time", Instant.ofEpochMilli(now).toString())
+                .put("request_id", exchange.getProperty("caravanRequestId", String.class))
+                .put("key", key == null ? null : key.name())
+                .put("path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
+        OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
+        if (request != null) {
+            record.put("model", request.model());
+            try {
+                record.set("request", masked(Json.MAPPER.readTree(request.raw())));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // validated when it came in
+            }
+        }
+        OpenAiError error = failure.error();
+        record.put("status", error.status());
+        record.set("error", Json.MAPPER.createObjectNode().put("message", error.message()).put("type", error.type())
+                .put("code", error.code()));
+        ArrayNode attempts = record.putArray("attempts");
+        List<?> made = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
+        if (made != null) {
+            for (Object o : made) {
+                Attempt a = (Attempt) o;
+                attempts.addObject().put("provider", a.provider()).put("upstream_model", a.upstreamModel())
+                        .put("url", a.url()).put("outcome", a.outcome()).put("latency_ms", a.millis())
+                        .put("provider_body", a.providerBody());
+            }
+        }
+        return record;
+    }
+
+    /** Values of fields named like secrets are replaced, at any depth. */
+    private static JsonNode masked(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            object.fieldNames().forEachRemaining(name -> {
+                if (SECRET_FIELDS.contains(name.toLowerCase(Locale.ROOT))) {
+                    object.put(name, "[redacted]");
+                } else {
+                    masked(object.get(name));
+                }
+            });
+        } else if (node instanceof ArrayNode array) {
+            array.forEach(DeadLetters::masked);
+        }
+        return node;
+    }
+
+    private void write(ObjectNode record) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(record.path("id").asText() + ".tmp");
+            Files.write(tmp, Json.MAPPER.writeValueAsBytes(record));
+            Files.move(tmp, dir.resolve(record.path("id").asText() + ".json"), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("Dead letter {} not stored: {}", record.path("id").asText(), e.toString());
+        }
+    }
+
+    /** The newest records, without their request bodies. */
+    public List<JsonNode> list(int limit) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".json"))
+                    .sorted((a, b) -> b.getFileName().compareTo(a.getFileName()))
+                    .limit(limit)
+                    .map(DeadLetters::read)
+                    .map(r -> (JsonNode) ((ObjectNode) r).without(List.of("request")))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @throws GatewayException 404 when there is no such record */
+    public JsonNode get(String id) {
+        Path file = ID.matcher(id).matches() ? dir.resolve(id + ".json") : null;
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new GatewayException(new OpenAiError(404, "No dead letter '" + id + "'.", "invalid_request_error",
+                    null, "not_found"));
+        }
+        return read(file);
+    }
+
+    private static JsonNode read(Path file) {
+        try {
+            return Json.MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes what is queued before the gateway stops: no record is dropped on a busy shutdown. */
+    @PreDestroy
+    void close() throws InterruptedException {
+        writer.shutdown();
+        if (!writer.awaitTermination(30, TimeUnit.SECONDS)) {
+            LOG.error("Dead letters still unwritten after 30 s at shutdown");
+        }
+    }
+}
