@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
@@ -53,14 +54,18 @@ public class DeadLetters implements Processor {
         return t;
     });
 
-    DeadLetters(DeadLetterProperties properties) {
+    private final GatewayMetrics metrics;
+
+    DeadLetters(DeadLetterProperties properties, GatewayMetrics metrics) {
         this.dir = Path.of(properties.dir());
+        this.metrics = metrics;
     }
 
     /** Route step: records the failed request of the exchange. */
     @Override
     public void process(Exchange exchange) {
         ObjectNode record = record(exchange);
+        metrics.deadLetter();
         writer.execute(() -> write(record));
     }
 

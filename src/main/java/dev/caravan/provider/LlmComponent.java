@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.routing.ModelCatalog;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +35,13 @@ public class LlmComponent extends DefaultComponent {
 
     private final ModelCatalog catalog;
     private final CircuitBreakerRegistry breakers;
+    private final GatewayMetrics metrics;
     private final Map<String, ProviderAdapter> adapters;
     private ExecutorService executor;
     private ScheduledExecutorService timer;
 
-    LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers) {
+    LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers,
+                 GatewayMetrics metrics) {
         if (ForkJoinPool.getCommonPoolParallelism() < 2) {
             LOG.warn("The common pool has parallelism {}: every upstream response will start a new thread. Start "
                     + "the JVM with -D{}=2", ForkJoinPool.getCommonPoolParallelism(),
@@ -46,6 +49,7 @@ public class LlmComponent extends DefaultComponent {
         }
         this.catalog = catalog;
         this.breakers = breakers;
+        this.metrics = metrics;
         this.adapters = adapters.stream().collect(Collectors.toMap(ProviderAdapter::id, Function.identity()));
     }
 
@@ -65,6 +69,10 @@ public class LlmComponent extends DefaultComponent {
                     + config + "'");
         }
         return breakers.circuitBreaker(provider, config);
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
     }
 
     ModelCatalog catalog() {

@@ -133,6 +133,8 @@ final class LlmProducer extends DefaultAsyncProducer {
          */
         private UpstreamException attempted(long started, UpstreamException failure) {
             long nanos = System.nanoTime() - started;
+            endpoint.getComponent().metrics().attempt(endpoint.provider(),
+                    failure == null ? "ok" : failure.errorClass().name());
             attempts(exchange).add(new Attempt(endpoint.provider(),
                     exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class),
                     endpoint.url(request.operation()),
@@ -179,6 +181,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                 return;
             }
             attempt++;
+            endpoint.getComponent().metrics().retry(endpoint.provider());
             try {
                 endpoint.getComponent().timer().schedule(this::send, delay, TimeUnit.MILLISECONDS);
             } catch (RuntimeException rejected) { // shutting down
@@ -260,6 +263,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
         String problem = AnswerValidation.problem(asked, answer);
         exchange.setProperty(LlmComponent.ACCEPTED, problem == null);
+        endpoint.getComponent().metrics().validated(endpoint.provider(), problem == null);
         if (problem != null) {
             throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE, problem, false);
         }

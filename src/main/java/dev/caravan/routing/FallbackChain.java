@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -27,8 +28,10 @@ public class FallbackChain {
     private final Map<String, List<String>> chains;
     private final Map<String, String> longContext;
     private final ResolveModel resolver;
+    private final GatewayMetrics metrics;
 
-    FallbackChain(RoutingProperties properties, ResolveModel resolver) {
+    FallbackChain(RoutingProperties properties, ResolveModel resolver, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.chains = Map.copyOf(properties.fallbacks());
         this.longContext = Map.copyOf(properties.longContext());
         this.resolver = resolver;
@@ -73,11 +76,13 @@ public class FallbackChain {
 
     /** Points the request at a model, if it is routable and the caller's key may use it. */
     private boolean routeTo(Exchange exchange, String model) {
+        String from = exchange.getProperty(ModelCatalog.PROVIDER, String.class);
         try {
             ModelCatalog.Route route = resolver.resolve(model, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
             exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
             exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
             exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
+            metrics.fallback(from);
             return true;
         } catch (GatewayException notUsable) {
             return false; // not routable now, or not for this key
