@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -97,13 +100,59 @@ final class HttpUpstream implements Upstream {
         return response.headers().firstValue("content-type").orElse("application/json");
     }
 
-    private static Long retryAfterSeconds(HttpResponse<?> response) {
-        return response.headers().firstValue("retry-after").map(v -> {
+    /**
+     * How long the provider asks to wait: {@code Retry-After} in seconds, else the longest of the
+     * {@code x-ratelimit-reset*} headers (OpenAI and Groq send durations such as {@code 7.66s} or
+     * {@code 1m30s}); {@code null} when it says nothing usable.
+     */
+    static Long retryAfterSeconds(HttpResponse<?> response) {
+        Optional<String> retryAfter = response.headers().firstValue("retry-after");
+        if (retryAfter.isPresent()) {
             try {
-                return (long) Math.ceil(Double.parseDouble(v.strip()));
+                return (long) Math.ceil(Double.parseDouble(retryAfter.get().strip()));
             } catch (NumberFormatException httpDate) {
                 return null;
             }
-        }).orElse(null);
+        }
+        Double longest = null;
+        for (String name : RATE_LIMIT_RESETS) {
+            for (String value : response.headers().allValues(name)) {
+                Double seconds = durationSeconds(value.strip());
+                if (seconds != null && (longest == null || seconds > longest)) {
+                    longest = seconds;
+                }
+            }
+        }
+        return longest == null ? null : (long) Math.ceil(longest);
+    }
+
+    private static final List<String> RATE_LIMIT_RESETS = List.of("x-ratelimit-reset", "x-ratelimit-reset-requests",
+            "x-ratelimit-reset-tokens");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+
+    /** {@code 7.66s}, {@code 1m30s}, {@code 250ms}, or plain seconds. */
+    static Double durationSeconds(String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException notPlain) {
+            Matcher part = DURATION_PART.matcher(value);
+            double seconds = 0;
+            int at = 0;
+            while (at < value.length()) {
+                part.region(at, value.length());
+                if (!part.lookingAt()) {
+                    return null;
+                }
+                double amount = Double.parseDouble(part.group(1));
+                seconds += switch (part.group(2)) {
+                    case "h" -> amount * 3600;
+                    case "m" -> amount * 60;
+                    case "ms" -> amount / 1000;
+                    default -> amount;
+                };
+                at = part.end();
+            }
+            return at == 0 ? null : seconds;
+        }
     }
 }

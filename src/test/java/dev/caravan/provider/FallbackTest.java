@@ -102,4 +102,14 @@ class FallbackTest extends GatewayTest {
 
         assertError(post(CHAT, chat("flaky-alone")), 400, "context_length_exceeded");
     }
+
+    @Test
+    void aProviderOutOfBalanceFallsBack() {
+        UPSTREAM.enqueue("flaky", Answer.json(402, "{\"error\":{\"message\":\"Insufficient Balance\"}}"));
+
+        HttpResponse<String> response = post(CHAT, chat("flaky-model"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("qwen");
+    }
 }

@@ -96,4 +96,24 @@ class RetryTest extends GatewayTest {
         assertThat(output.getOut()).containsOnlyOnce("Provider 'broke' is out of balance or quota");
         assertThat(output.getOut()).doesNotContain("at dev.caravan");
     }
+
+    @Test
+    void aConnectionClosedWithoutAnAnswerIsTriedAgain() {
+        UPSTREAM.enqueue("siliconflow", Answer.connectionClosed());
+
+        assertThat(post(CHAT, chat("siliconflow/m")).statusCode()).isEqualTo(200);
+        assertThat(UPSTREAM.received("siliconflow")).hasSize(2);
+    }
+
+    @Test
+    void rateLimitResetHeadersAreWaitedForWithoutRetryAfter() {
+        UPSTREAM.enqueue("openai", Answer.json(429, "{\"error\":{\"message\":\"Rate limit reached\","
+                + "\"code\":\"rate_limit_exceeded\"}}").withHeader("x-ratelimit-reset-requests", "1.2s")
+                .withHeader("x-ratelimit-reset-tokens", "250ms"));
+
+        long start = System.nanoTime();
+        assertThat(post(CHAT, chat("gpt-4o")).statusCode()).isEqualTo(200);
+
+        assertThat(System.nanoTime() - start).as("waited the longer reset, rounded up").isGreaterThanOrEqualTo(2_000_000_000L);
+    }
 }

@@ -73,6 +73,11 @@ public final class FakeProviders {
             return new Answer(status, contentType, body, headers, millis, events, dropAtEnd);
         }
 
+        /** No answer at all: the connection is closed once the request is in. */
+        public static Answer connectionClosed() {
+            return new Answer(0, "", "", Map.of(), 0, null, true);
+        }
+
         public Answer droppingAtEnd() {
             return new Answer(status, contentType, body, headers, delayMillis, events, true);
         }
@@ -160,6 +165,10 @@ public final class FakeProviders {
             if (answer.events() != null) {
                 stream(exchange, provider, answer);
                 return;
+            }
+            if (answer.status() == 0) {
+                // the JDK server closes the connection when a handler fails before answering
+                throw new IllegalStateException("closing the connection without an answer");
             }
             if (answer.delayMillis() > 0) {
                 Thread.sleep(answer.delayMillis());
