@@ -60,8 +60,8 @@ public class AdminApi {
     public void prepareReplay(Exchange exchange) {
         JsonNode record = deadLetters.get(id(exchange, "/replay"));
         String requestId = UUID.randomUUID().toString();
-        exchange.setProperty("caravanRequestId", requestId);
-        exchange.getMessage().setHeader("x-request-id", requestId);
+        exchange.setProperty(ClientRequest.REQUEST_ID, requestId);
+        exchange.getMessage().setHeader(ClientRequest.REQUEST_ID_HEADER, requestId);
         exchange.getMessage().setHeader(Exchange.HTTP_URI, record.path("path").asText());
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
         exchange.setProperty(GatewayKey.PROPERTY, new GatewayKey(record.path("key").asText("admin"), List.of("*")));

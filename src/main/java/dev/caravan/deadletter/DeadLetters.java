@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
@@ -77,7 +78,7 @@ public class DeadLetters implements Processor {
         ObjectNode record = Json.MAPPER.createObjectNode()
                 .put("id", id)
                 .put("time", Instant.ofEpochMilli(now).toString())
-                .put("request_id", exchange.getProperty("caravanRequestId", String.class))
+                .put("request_id", exchange.getProperty(ClientRequest.REQUEST_ID, String.class))
                 .put("key", key == null ? null : key.name())
                 .put("path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
         OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);

@@ -11,20 +11,18 @@ import org.springframework.stereotype.Component;
 @Component("acceptRequest")
 class AcceptRequest implements Processor {
 
-    static final String REQUEST_ID_HEADER = "x-request-id";
-    static final String REQUEST_ID_PROPERTY = "caravanRequestId";
     private static final Pattern USABLE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     @Override
     public void process(Exchange exchange) {
-        String id = ClientRequest.header(exchange, REQUEST_ID_HEADER);
+        String id = ClientRequest.header(exchange, ClientRequest.REQUEST_ID_HEADER);
         if (id == null || !USABLE_ID.matcher(id).matches()) {
             // not UUID.randomUUID(): an id needs no secure random, and that one is shared by every thread
             ThreadLocalRandom random = ThreadLocalRandom.current();
             id = new UUID(random.nextLong() & ~0xF000L | 0x4000L,
                     random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L).toString();
         }
-        exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
-        exchange.setProperty(REQUEST_ID_PROPERTY, id);
+        exchange.getMessage().setHeader(ClientRequest.REQUEST_ID_HEADER, id);
+        exchange.setProperty(ClientRequest.REQUEST_ID, id);
     }
 }

@@ -9,6 +9,11 @@ import org.apache.camel.component.netty.http.NettyHttpMessage;
  */
 public final class ClientRequest {
 
+    /** Exchange property with the request id (also sent back as {@code x-request-id}). */
+    public static final String REQUEST_ID = "caravanRequestId";
+    /** The response header with the request id. */
+    public static final String REQUEST_ID_HEADER = "x-request-id";
+
     private ClientRequest() {
     }
 

@@ -27,7 +27,7 @@ class ErrorResponse implements Processor {
         if (cause instanceof GatewayException expected) {
             error = expected.error();
         } else {
-            String requestId = exchange.getProperty(AcceptRequest.REQUEST_ID_PROPERTY, String.class);
+            String requestId = exchange.getProperty(ClientRequest.REQUEST_ID, String.class);
             LOG.error("Request {} failed unexpectedly", requestId, cause);
             error = new OpenAiError(500, "The gateway failed unexpectedly (request id " + requestId + ").",
                     "server_error", null, "internal_error");

@@ -41,7 +41,7 @@ class RequestLog implements Processor {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         StringBuilder line = new StringBuilder(256);
-        field(line, "request_id", exchange.getProperty(AcceptRequest.REQUEST_ID_PROPERTY, String.class));
+        field(line, "request_id", exchange.getProperty(ClientRequest.REQUEST_ID, String.class));
         field(line, "method", exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class));
         field(line, "path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
         field(line, "status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class));
