@@ -1,5 +1,7 @@
 package dev.caravan.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.CaravanApplication;
@@ -12,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.boot.test.system.CapturedOutput;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -144,6 +148,19 @@ public abstract class GatewayTest {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + response.body(), e);
         }
+    }
+
+    /**
+     * Asserts the request log shows a line matching {@code regex}. The line is written after the response
+     * (for a stream, when it ends), so this waits for it, a few seconds at most.
+     */
+    protected static void assertLogged(CapturedOutput output, String regex) throws InterruptedException {
+        Pattern line = Pattern.compile(regex);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!line.matcher(output.getOut()).find() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(output.getOut()).containsPattern(line);
     }
 
     static int freePort() {
