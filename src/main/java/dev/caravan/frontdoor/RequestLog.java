@@ -1,13 +1,6 @@
 package dev.caravan.frontdoor;
 
-import dev.caravan.auth.GatewayKey;
-import dev.caravan.openai.EventStream;
-import dev.caravan.openai.GatewayException;
-import dev.caravan.openai.Usage;
-import dev.caravan.provider.LlmComponent;
-import dev.caravan.routing.FallbackChain;
-import dev.caravan.routing.ModelCatalog;
-import java.util.List;
+import dev.caravan.usage.RequestRecord;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -16,8 +9,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * One logfmt line per request on the {@code caravan.request} logger, written after the response is sent.
- * Expected failures are a field of the line, never a stack trace.
+ * Route step: the {@link RequestRecord} in the body as one logfmt line on the {@code caravan.request}
+ * logger. Expected failures are a field of the line, never a stack trace.
  */
 @Component("requestLog")
 class RequestLog implements Processor {
@@ -25,58 +18,42 @@ class RequestLog implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger("caravan.request");
 
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws Exception {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        if (exchange.getMessage().getBody() instanceof EventStream stream) {
-            // the exchange ends when the head is sent; the line waits for the end of the stream
-            stream.outcome().thenAccept(outcome -> log(exchange, outcome.usage(), outcome));
-        } else {
-            log(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null);
-        }
-    }
-
-    private void log(Exchange exchange, Usage usage, EventStream.Outcome stream) {
-        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
-        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RequestRecord r = exchange.getMessage().getMandatoryBody(RequestRecord.class);
         StringBuilder line = new StringBuilder(256);
-        field(line, "request_id", exchange.getProperty(ClientRequest.REQUEST_ID, String.class));
-        field(line, "method", exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class));
-        field(line, "path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
-        field(line, "status", exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class));
-        field(line, "key", key == null ? null : key.name());
-        field(line, "model", exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class));
-        field(line, "provider", exchange.getProperty(ModelCatalog.PROVIDER, String.class));
-        field(line, "upstream_model", exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class));
-        List<?> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
-        if (attempts != null && attempts.size() > 1) {
-            field(line, "attempts", attempts.size());
-            field(line, "chain", attempts.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        field(line, "request_id", r.requestId());
+        field(line, "method", r.method());
+        field(line, "path", r.path());
+        field(line, "status", r.status());
+        field(line, "key", r.key());
+        field(line, "model", r.model());
+        field(line, "provider", r.provider());
+        field(line, "upstream_model", r.upstreamModel());
+        if (r.attempts().size() > 1) {
+            field(line, "attempts", r.attempts().size());
+            field(line, "chain", r.attempts().stream().map(String::valueOf).collect(Collectors.joining(",")));
         }
-        field(line, "fallbacks", exchange.getProperty(FallbackChain.TAKEN, Integer.class));
-        field(line, "accepted", exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class));
-        field(line, "error", failure instanceof GatewayException e ? e.error().code()
-                : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null);
-        if (usage != null) {
-            field(line, "prompt_tokens", usage.promptTokens());
-            field(line, "completion_tokens", usage.completionTokens());
-            field(line, "usage_estimated", usage.estimated() ? "true" : null);
+        field(line, "fallbacks", r.fallbacks());
+        field(line, "accepted", r.accepted());
+        field(line, "error", r.error());
+        if (r.usage() != null) {
+            field(line, "prompt_tokens", r.usage().promptTokens());
+            field(line, "completion_tokens", r.usage().completionTokens());
+            field(line, "cached_tokens", r.usage().cachedTokens() > 0 ? r.usage().cachedTokens() : null);
+            field(line, "usage_estimated", r.usage().estimated() ? "true" : null);
+            field(line, "cost", r.cost() == null ? "unknown" : r.cost().toPlainString());
+            field(line, "cost_currency", r.costCurrency());
         }
-        if (stream != null) {
+        if (r.stream()) {
             field(line, "stream", "true");
-            field(line, "client_gone", stream.clientGone() ? "true" : null);
-            if (stream.firstTokenNanos() > 0) {
-                field(line, "ttft_ms", (stream.firstTokenNanos() - startNanos(exchange)) / 1_000_000);
-            }
+            field(line, "client_gone", r.clientGone() ? "true" : null);
+            field(line, "ttft_ms", r.ttftMillis());
         }
-        field(line, "duration_ms", exchange.getClock().elapsed());
+        field(line, "duration_ms", r.durationMillis());
         LOG.info(line.toString());
-    }
-
-    /** The exchange's creation on the {@link System#nanoTime()} scale. */
-    private static long startNanos(Exchange exchange) {
-        return System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
     }
 
     private static void field(StringBuilder line, String name, Object value) {

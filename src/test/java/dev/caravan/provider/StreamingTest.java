@@ -262,14 +262,14 @@ class StreamingTest extends GatewayTest {
         Read read = stream(streamBody("siliconflow/m", false));
         assertThat(read.data()).last().isEqualTo("[DONE]");
 
-        assertLogged(output, "provider=siliconflow .*completion_tokens=100 usage_estimated=true stream=true");
+        assertLogged(output, "provider=siliconflow .*completion_tokens=100 usage_estimated=true cost=unknown stream=true");
     }
 
     @Test
     void reportedUsageIsLoggedWithTheStream(CapturedOutput output) throws Exception {
         stream(streamBody("glm-4-flash", false));
 
-        assertLogged(output, "provider=glm .*prompt_tokens=9 completion_tokens=4 stream=true");
+        assertLogged(output, "provider=glm .*prompt_tokens=9 completion_tokens=4 cost=unknown stream=true");
     }
 
     /** One {@code data:} event in OpenAI's chunk shape. */

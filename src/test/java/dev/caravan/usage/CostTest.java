@@ -1,0 +1,52 @@
+package dev.caravan.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.GatewayTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/**
+ * Cost from usage and the price book in application.yaml, in the request's log line. The fake providers
+ * report 11 prompt + 7 completion tokens for a completion, and 9 + 4 for a stream.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class CostTest extends GatewayTest {
+
+    @Test
+    void aCompletionIsPricedFromItsUsage(CapturedOutput output) throws Exception {
+        post("/v1/chat/completions", chat("deepseek-chat"));
+
+        // (11 x 0.28 + 7 x 0.42) / 1e6 USD
+        assertLogged(output, "provider=deepseek upstream_model=deepseek-chat .*prompt_tokens=11 completion_tokens=7 "
+                + "cost=0\\.00000602 cost_currency=USD");
+    }
+
+    @Test
+    void aStreamIsPricedWhenItEnds(CapturedOutput output) throws Exception {
+        post("/v1/chat/completions", "{\"model\":\"deepseek-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}]}");
+
+        // (9 x 0.28 + 4 x 0.42) / 1e6 USD
+        assertLogged(output, "provider=deepseek .*prompt_tokens=9 completion_tokens=4 cost=0\\.0000042 "
+                + "cost_currency=USD stream=true");
+    }
+
+    @Test
+    void cnyPricesAreReportedInUsd(CapturedOutput output) throws Exception {
+        post("/v1/chat/completions", chat("qwen-plus"));
+
+        // (11 x 0.8 + 7 x 2) / 1e6 CNY = 0.0000228 CNY, at 7.1 CNY per USD
+        assertLogged(output, "provider=qwen upstream_model=qwen-plus .*cost=0\\.00000321126760563380\\d* cost_currency=USD");
+    }
+
+    @Test
+    void anUnpricedModelCostsUnknownNotZero(CapturedOutput output) throws Exception {
+        post("/v1/chat/completions", chat("glm-4-flash"));
+
+        assertLogged(output, "provider=glm upstream_model=glm-4-flash .*completion_tokens=7 cost=unknown ");
+        assertThat(output.getOut()).doesNotContainPattern("provider=glm .*cost=0 ");
+    }
+}
