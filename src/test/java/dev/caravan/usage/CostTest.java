@@ -2,6 +2,7 @@ package dev.caravan.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.testing.FakeProviders.Answer;
 import dev.caravan.testing.GatewayTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,5 +49,17 @@ class CostTest extends GatewayTest {
 
         assertLogged(output, "provider=glm upstream_model=glm-4-flash .*completion_tokens=7 cost=unknown ");
         assertThat(output.getOut()).doesNotContainPattern("provider=glm .*cost=0 ");
+    }
+
+    @Test
+    void cachedPromptTokensAreBilledAtTheCachedPrice(CapturedOutput output) throws Exception {
+        UPSTREAM.enqueue("deepseek", Answer.json(200, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],\"usage\":"
+                + "{\"prompt_tokens\":1000,\"completion_tokens\":100,\"prompt_cache_hit_tokens\":800}}"));
+
+        post("/v1/chat/completions", chat("deepseek-chat"));
+
+        // (200 x 0.28 + 800 x 0.028 + 100 x 0.42) / 1e6 USD
+        assertLogged(output, "prompt_tokens=1000 completion_tokens=100 cached_tokens=800 cost=0\\.0001204 cost_currency=USD");
     }
 }
