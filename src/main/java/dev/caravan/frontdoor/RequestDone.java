@@ -45,14 +45,16 @@ class RequestDone implements Processor {
     @SuppressWarnings("unchecked")
     private static RequestRecord record(Exchange exchange, Usage usage, EventStream.Outcome stream, Long ttftMillis) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
-        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
+        // a failure a fallback mended stays caught on the exchange: only an error answer counts
+        Throwable failure = status >= 400 ? exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class) : null;
         String error = failure instanceof GatewayException e ? e.error().code()
                 : failure != null ? "internal_error" : stream != null ? stream.errorCode() : null;
         return new RequestRecord(exchange.getProperty(ClientRequest.REQUEST_ID, String.class),
                 Instant.ofEpochMilli(exchange.getClock().getCreated()),
                 exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class),
                 exchange.getIn().getHeader(Exchange.HTTP_URI, String.class),
-                exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class),
+                status,
                 key == null ? null : key.name(),
                 exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class),
                 exchange.getProperty(ModelCatalog.PROVIDER, String.class),

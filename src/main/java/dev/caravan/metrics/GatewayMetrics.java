@@ -2,10 +2,14 @@ package dev.caravan.metrics;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import dev.caravan.routing.ModelCatalog;
+import dev.caravan.usage.RequestRecord;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
@@ -19,7 +23,10 @@ public class GatewayMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter deadLetters;
 
-    GatewayMetrics(CircuitBreakerRegistry breakers) {
+    private final ModelCatalog catalog;
+
+    GatewayMetrics(CircuitBreakerRegistry breakers, ModelCatalog catalog) {
+        this.catalog = catalog;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         deadLetters = Counter.builder("caravan.dead.letters").description("Failed requests kept").register(registry);
     }
@@ -47,6 +54,37 @@ public class GatewayMetrics {
 
     public void deadLetter() {
         deadLetters.increment();
+    }
+
+    /**
+     * Route step of {@code request-done}: the request's duration, tokens, time to first token and cost, by
+     * provider, model and key name, under the OpenTelemetry GenAI names where they fit. A model the
+     * catalog does not list is labelled {@code other}: clients must not create label values.
+     */
+    public void request(Exchange exchange) throws Exception {
+        RequestRecord r = exchange.getMessage().getMandatoryBody(RequestRecord.class);
+        if (r.provider() == null) {
+            return;
+        }
+        Tags tags = Tags.of("provider", r.provider(), "model", listed(r.model()), "key", String.valueOf(r.key()));
+        registry.timer("gen_ai.server.request.duration", tags.and("error", r.error() == null ? "none" : r.error()))
+                .record(r.durationMillis(), TimeUnit.MILLISECONDS);
+        if (r.ttftMillis() != null) {
+            registry.timer("gen_ai.server.time_to_first_token", tags).record(r.ttftMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (r.usage() != null) {
+            registry.summary("gen_ai.client.token.usage", tags.and("gen_ai.token.type", "input"))
+                    .record(r.usage().promptTokens());
+            registry.summary("gen_ai.client.token.usage", tags.and("gen_ai.token.type", "output"))
+                    .record(r.usage().completionTokens());
+        }
+        if (r.cost() != null) {
+            registry.counter("caravan.cost", tags.and("currency", r.costCurrency())).increment(r.cost().doubleValue());
+        }
+    }
+
+    private String listed(String model) {
+        return model != null && catalog.list().stream().anyMatch(m -> m.id().equals(model)) ? model : "other";
     }
 
     /** Route step for {@code GET /metrics}. */

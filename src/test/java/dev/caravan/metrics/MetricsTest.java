@@ -18,7 +18,12 @@ class MetricsTest extends GatewayTest {
         assertThat(post("/v1/chat/completions", chat("flaky-model")).statusCode()).isEqualTo(200);
         assertThat(post("/v1/chat/completions", chat("deepseek-chat")).statusCode()).isEqualTo(200);
 
+        // requests are metered once answered, just after the response: give the last one a moment
         HttpResponse<String> scrape = get("/metrics", ADMIN_KEY);
+        for (int i = 0; i < 50 && !scrape.body().contains("model=\"deepseek-chat\",provider=\"deepseek\"} "); i++) {
+            sleep();
+            scrape = get("/metrics", ADMIN_KEY);
+        }
 
         assertThat(scrape.statusCode()).isEqualTo(200);
         assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
@@ -29,11 +34,22 @@ class MetricsTest extends GatewayTest {
                 .contains("caravan_fallbacks_total{provider=\"flaky\"}")
                 .contains("resilience4j_circuitbreaker_state{name=\"flaky\",state=\"closed\"} 1.0")
                 .contains("caravan_dead_letters_total")
+                .contains("gen_ai_client_token_usage_sum{gen_ai_token_type=\"input\",key=\"default\",model=\"deepseek-chat\",provider=\"deepseek\"}")
+                .contains("gen_ai_server_request_duration_seconds_count{error=\"none\",key=\"default\",model=\"flaky-model\",provider=\"qwen\"}")
+                .contains("caravan_cost_total{currency=\"USD\",key=\"default\",model=\"deepseek-chat\",provider=\"deepseek\"}")
                 .doesNotContain(providerKey("deepseek"));
     }
 
     @Test
     void onlyTheAdminKeyScrapes() {
         assertError(get("/metrics", CLIENT_KEY), 401, "invalid_api_key");
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -33,7 +33,8 @@ class FallbackTest extends GatewayTest {
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("qwen");
         assertThat(UPSTREAM.last("qwen").json().path("model").asText()).isEqualTo("qwen-plus");
         assertLogged(output,
-                "model=flaky-model provider=qwen upstream_model=qwen-plus attempts=2 chain=flaky:503,qwen:200 fallbacks=1");
+                "status=200 key=default model=flaky-model provider=qwen upstream_model=qwen-plus attempts=2 "
+                        + "chain=flaky:503,qwen:200 fallbacks=1 prompt_tokens");
     }
 
     @Test
