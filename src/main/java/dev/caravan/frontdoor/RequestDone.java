@@ -11,6 +11,7 @@ import dev.caravan.routing.ModelCatalog;
 import dev.caravan.usage.RequestRecord;
 import java.time.Instant;
 import java.util.List;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
@@ -26,19 +27,30 @@ class RequestDone implements Processor {
     private static final String DONE = "direct:request-done";
 
     private final ProducerTemplate routes;
+    private volatile Endpoint done;
 
     RequestDone(ProducerTemplate routes) {
         this.routes = routes;
+    }
+
+    /** The route's endpoint, resolved once: resolving the URI on every request costs more than sending. */
+    private Endpoint done() {
+        Endpoint endpoint = done;
+        if (endpoint == null) {
+            endpoint = routes.getCamelContext().getEndpoint(DONE);
+            done = endpoint;
+        }
+        return endpoint;
     }
 
     @Override
     public void process(Exchange exchange) {
         if (exchange.getMessage().getBody() instanceof EventStream stream) {
             long startNanos = System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
-            stream.outcome().thenAccept(outcome -> routes.sendBody(DONE, record(exchange, outcome.usage(),
+            stream.outcome().thenAccept(outcome -> routes.sendBody(done(), record(exchange, outcome.usage(),
                     outcome, outcome.firstTokenNanos() > 0 ? (outcome.firstTokenNanos() - startNanos) / 1_000_000 : null)));
         } else {
-            routes.sendBody(DONE, record(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null, null));
+            routes.sendBody(done(), record(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null, null));
         }
     }
 

@@ -84,7 +84,7 @@ public class GatewayMetrics {
     }
 
     private String listed(String model) {
-        return model != null && catalog.list().stream().anyMatch(m -> m.id().equals(model)) ? model : "other";
+        return catalog.isListed(model) ? model : "other";
     }
 
     /** Route step for {@code GET /metrics}. */

@@ -131,6 +131,11 @@ public class ModelCatalog {
         return null;
     }
 
+    /** Whether the name is a model or alias a routable provider serves (not a {@code <provider>/} name). */
+    public boolean isListed(String model) {
+        return model != null && snapshot.names().containsKey(model);
+    }
+
     /** Every model and alias a routable provider serves, each once. */
     public List<Listed> list() {
         return snapshot.listing();
