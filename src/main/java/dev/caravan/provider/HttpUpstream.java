@@ -26,6 +26,10 @@ import java.util.concurrent.TimeoutException;
  */
 final class HttpUpstream implements Upstream {
 
+    private static final List<String> RATE_LIMIT_RESETS = List.of("x-ratelimit-reset", "x-ratelimit-reset-requests",
+            "x-ratelimit-reset-tokens");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+
     private final HttpClient client;
     private final Map<OpenAiRequest.Operation, URI> uris = new EnumMap<>(OpenAiRequest.Operation.class);
     private final String authorization;
@@ -125,10 +129,6 @@ final class HttpUpstream implements Upstream {
         }
         return longest == null ? null : (long) Math.ceil(longest);
     }
-
-    private static final List<String> RATE_LIMIT_RESETS = List.of("x-ratelimit-reset", "x-ratelimit-reset-requests",
-            "x-ratelimit-reset-tokens");
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
 
     /** {@code 7.66s}, {@code 1m30s}, {@code 250ms}, or plain seconds. */
     static Double durationSeconds(String value) {

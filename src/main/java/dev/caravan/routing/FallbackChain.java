@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.OpenAiRequest;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -37,8 +38,9 @@ public class FallbackChain {
         this.resolver = resolver;
     }
 
-    /** Starts the chain of the model the client asked for. */
-    void start(Exchange exchange, String model) {
+    /** Route step: starts the chain (and long-context model) of the model the client asked for. */
+    public void start(Exchange exchange) {
+        String model = exchange.getMessage().getBody(OpenAiRequest.class).model();
         List<String> chain = chains.get(model);
         if (chain != null && !chain.isEmpty()) {
             exchange.setProperty(REMAINING, new ArrayDeque<>(chain));

@@ -7,7 +7,6 @@ import dev.caravan.openai.OpenAiRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Processor;
-import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,11 +17,9 @@ import org.springframework.stereotype.Component;
 class ResolveModel implements Processor {
 
     private final ModelCatalog catalog;
-    private final FallbackChain fallbacks;
 
-    ResolveModel(ModelCatalog catalog, @Lazy FallbackChain fallbacks) {
+    ResolveModel(ModelCatalog catalog) {
         this.catalog = catalog;
-        this.fallbacks = fallbacks;
     }
 
     @Override
@@ -31,7 +28,6 @@ class ResolveModel implements Processor {
         ModelCatalog.Route route = resolve(model, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
         exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
         exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
-        fallbacks.start(exchange, model);
     }
 
     ModelCatalog.Route resolve(String model, GatewayKey key) {
