@@ -10,7 +10,6 @@ import dev.caravan.openai.OpenAiError;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
-import java.util.UUID;
 import org.apache.camel.Exchange;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -59,9 +58,7 @@ public class AdminApi {
      */
     public void prepareReplay(Exchange exchange) {
         JsonNode record = deadLetters.get(id(exchange, "/replay"));
-        String requestId = UUID.randomUUID().toString();
-        exchange.setProperty(ClientRequest.REQUEST_ID, requestId);
-        exchange.getMessage().setHeader(ClientRequest.REQUEST_ID_HEADER, requestId);
+        ClientRequest.identify(exchange, ClientRequest.newId());
         exchange.getMessage().setHeader(Exchange.HTTP_URI, record.path("path").asText());
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
         exchange.setProperty(GatewayKey.PROPERTY, new GatewayKey(record.path("key").asText("admin"), List.of("*")));

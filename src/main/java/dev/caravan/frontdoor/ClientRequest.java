@@ -1,5 +1,7 @@
 package dev.caravan.frontdoor;
 
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.netty.http.NettyHttpMessage;
 
@@ -15,6 +17,19 @@ public final class ClientRequest {
     public static final String REQUEST_ID_HEADER = "x-request-id";
 
     private ClientRequest() {
+    }
+
+    /** A new request id: UUID-shaped, without the secure random {@code UUID.randomUUID()} shares among threads. */
+    public static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong() & ~0xF000L | 0x4000L,
+                random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L).toString();
+    }
+
+    /** Gives the exchange its request id, sent back as {@code x-request-id}. */
+    public static void identify(Exchange exchange, String id) {
+        exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
+        exchange.setProperty(REQUEST_ID, id);
     }
 
     public static String header(Exchange exchange, String name) {
