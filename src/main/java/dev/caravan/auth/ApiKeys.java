@@ -6,11 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,27 +33,55 @@ public class ApiKeys {
         }
     });
 
-    private final Map<String, GatewayKey> byDigest = new HashMap<>();
+    private final Map<String, Entry> byDigest = new HashMap<>();
+    private final Map<String, GatewayKey.Limits> limitsByName = new HashMap<>();
+    private final Clock clock;
 
+    /** A configured key: who it is, and whether it still works. */
+    private record Entry(GatewayKey key, Instant expires, boolean revoked) {
+    }
+
+    @Autowired
     ApiKeys(KeyProperties properties) {
+        this(properties, Clock.systemUTC());
+    }
+
+    ApiKeys(KeyProperties properties, Clock clock) {
+        this.clock = clock;
         for (KeyProperties.Key key : properties.keys()) {
             if (key.name() == null || key.name().isBlank() || key.key() == null || key.key().isBlank()) {
                 throw new IllegalArgumentException("every entry of caravan.keys needs a name and a key");
             }
+            // the limits belong to the name: keys being rotated share one budget
+            GatewayKey.Limits limits = limitsByName.merge(key.name(), key.limits(), (a, b) -> {
+                if (!a.equals(b)) {
+                    throw new IllegalArgumentException("the keys named '" + key.name()
+                            + "' in caravan.keys set different limits; keys sharing a name share its limits");
+                }
+                return a;
+            });
             String digest = key.key().startsWith(HASH_PREFIX)
                     ? key.key().substring(HASH_PREFIX.length()).toLowerCase(Locale.ROOT) : sha256(key.key());
-            byDigest.put(digest, new GatewayKey(key.name(), List.copyOf(key.models())));
+            byDigest.put(digest, new Entry(new GatewayKey(key.name(), List.copyOf(key.models()), limits),
+                    key.expires(), key.revoked()));
         }
         if (notBlank(properties.apiKey())) {
-            byDigest.put(sha256(properties.apiKey()), new GatewayKey("default", List.of("*")));
+            byDigest.put(sha256(properties.apiKey()), new Entry(GatewayKey.unlimited("default"), null, false));
         }
         if (byDigest.isEmpty()) {
             String generated = generate();
-            byDigest.put(sha256(generated), new GatewayKey("default", List.of("*")));
+            byDigest.put(sha256(generated), new Entry(GatewayKey.unlimited("default"), null, false));
             // printed, not logged: it is a secret, and shown this once
             System.out.println("\nNo gateway key configured (CARAVAN_API_KEY or caravan.keys); generated one for "
                     + "this run:\n\n    " + generated + "\n");
         }
+    }
+
+    /** The key names that have limits, with them. */
+    public Map<String, GatewayKey.Limits> limitsByName() {
+        Map<String, GatewayKey.Limits> limited = new HashMap<>(limitsByName);
+        limited.values().removeIf(limits -> !limits.any());
+        return limited;
     }
 
     /** @throws GatewayException 401 {@code invalid_api_key} */
@@ -58,11 +89,17 @@ public class ApiKeys {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("Missing API key: send 'Authorization: Bearer <key>'.");
         }
-        GatewayKey key = byDigest.get(sha256(authorization.substring(7).strip()));
-        if (key == null) {
+        Entry entry = byDigest.get(sha256(authorization.substring(7).strip()));
+        if (entry == null) {
             throw unauthorized("Incorrect API key provided.");
         }
-        return key;
+        if (entry.revoked()) {
+            throw unauthorized("This API key has been revoked.");
+        }
+        if (entry.expires() != null && !clock.instant().isBefore(entry.expires())) {
+            throw unauthorized("This API key expired at " + entry.expires() + ".");
+        }
+        return entry.key();
     }
 
     private static GatewayException unauthorized(String message) {

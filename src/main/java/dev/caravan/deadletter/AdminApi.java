@@ -9,7 +9,6 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.List;
 import org.apache.camel.Exchange;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -61,7 +60,7 @@ public class AdminApi {
         ClientRequest.identify(exchange, ClientRequest.newId());
         exchange.getMessage().setHeader(Exchange.HTTP_URI, record.path("path").asText());
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
-        exchange.setProperty(GatewayKey.PROPERTY, new GatewayKey(record.path("key").asText("admin"), List.of("*")));
+        exchange.setProperty(GatewayKey.PROPERTY, GatewayKey.unlimited(record.path("key").asText("admin")));
     }
 
     private static String id(Exchange exchange, String suffix) {

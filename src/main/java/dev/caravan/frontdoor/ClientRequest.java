@@ -1,5 +1,8 @@
 package dev.caravan.frontdoor;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.camel.Exchange;
@@ -30,6 +33,12 @@ public final class ClientRequest {
     public static void identify(Exchange exchange, String id) {
         exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
         exchange.setProperty(REQUEST_ID, id);
+    }
+
+    /** The query parameters of the request line. */
+    public static Map<String, List<String>> query(Exchange exchange) {
+        NettyHttpMessage message = exchange.getIn(NettyHttpMessage.class);
+        return message == null ? Map.of() : new QueryStringDecoder(message.getHttpRequest().uri()).parameters();
     }
 
     public static String header(Exchange exchange, String name) {

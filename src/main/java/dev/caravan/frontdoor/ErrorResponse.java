@@ -2,7 +2,6 @@ package dev.caravan.frontdoor;
 
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
-import dev.caravan.provider.UpstreamException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -32,8 +31,8 @@ class ErrorResponse implements Processor {
             error = new OpenAiError(500, "The gateway failed unexpectedly (request id " + requestId + ").",
                     "server_error", null, "internal_error");
         }
-        if (cause instanceof UpstreamException upstream && upstream.retryAfterSeconds() != null) {
-            message.setHeader("Retry-After", upstream.retryAfterSeconds());
+        if (cause instanceof GatewayException expected && expected.retryAfterSeconds() != null) {
+            message.setHeader("Retry-After", expected.retryAfterSeconds());
         }
         message.setBody(error.toJson());
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");

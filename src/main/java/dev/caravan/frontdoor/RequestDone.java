@@ -9,6 +9,7 @@ import dev.caravan.provider.LlmComponent;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelCatalog;
 import dev.caravan.usage.RequestRecord;
+import dev.caravan.usage.Reservation;
 import java.time.Instant;
 import java.util.List;
 import org.apache.camel.Endpoint;
@@ -75,6 +76,6 @@ class RequestDone implements Processor {
                 exchange.getProperty(FallbackChain.TAKEN, Integer.class),
                 exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class),
                 error, usage, stream != null, stream != null && stream.clientGone(), ttftMillis,
-                exchange.getClock().elapsed(), null, null);
+                exchange.getClock().elapsed(), null, null, exchange.getProperty(Reservation.PROPERTY, Reservation.class));
     }
 }

@@ -5,11 +5,13 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.caravan.routing.ModelCatalog;
 import dev.caravan.usage.RequestRecord;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
@@ -50,6 +52,12 @@ public class GatewayMetrics {
     public void validated(String provider, boolean accepted) {
         registry.counter("caravan.answers.validated", "provider", provider, "accepted", String.valueOf(accepted))
                 .increment();
+    }
+
+    /** A value read at each scrape, such as a backlog or a budget's remainder. */
+    public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
+        Gauge.builder(name, source, value).description(description).tags(tags).strongReference(true)
+                .register(registry);
     }
 
     public void deadLetter() {

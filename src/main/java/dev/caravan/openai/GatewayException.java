@@ -7,14 +7,26 @@ package dev.caravan.openai;
 public class GatewayException extends RuntimeException {
 
     private final OpenAiError error;
+    private final Long retryAfterSeconds;
 
     public GatewayException(OpenAiError error) {
+        this(error, null);
+    }
+
+    /** @param retryAfterSeconds sent as {@code Retry-After}; {@code null} for none */
+    public GatewayException(OpenAiError error, Long retryAfterSeconds) {
         super(error.message(), null, false, false);
         this.error = error;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public OpenAiError error() {
         return error;
+    }
+
+    /** When the client may try again, in seconds ({@code Retry-After}); {@code null} when not said. */
+    public Long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** 404 for a path the gateway does not serve; thrown from the routes with {@code throwException}. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -158,6 +159,29 @@ public final class OpenAiRequest {
         try {
             JsonNode options = members.tree(raw, "stream_options");
             return options != null && options.path("include_usage").asBoolean(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // validated by parse()
+        }
+    }
+
+    /** The completion token cap the client set ({@code max_completion_tokens} or {@code max_tokens}), if any. */
+    public OptionalLong maxTokens() {
+        OptionalLong max = integer("max_completion_tokens");
+        return max.isPresent() ? max : integer("max_tokens");
+    }
+
+    /** How many choices the client asked for ({@code n}). */
+    public long choices() {
+        return integer("n").orElse(1);
+    }
+
+    private OptionalLong integer(String name) {
+        JsonMembers.Member m = members.get(name);
+        if (m == null || m.token() != JsonToken.VALUE_NUMBER_INT) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(members.tree(raw, name).asLong());
         } catch (IOException e) {
             throw new UncheckedIOException(e); // validated by parse()
         }

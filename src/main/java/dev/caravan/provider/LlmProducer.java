@@ -140,7 +140,9 @@ final class LlmProducer extends DefaultAsyncProducer {
                     endpoint.url(request.operation()),
                     failure == null ? "200" : failure.providerStatus() > 0 ? String.valueOf(failure.providerStatus())
                             : failure.error().code(),
-                    nanos / 1_000_000, failure == null ? null : failure.providerBody()));
+                    nanos / 1_000_000, failure == null ? null : failure.providerBody(),
+                    // an answer that failed validation was read, and paid for, before it was rejected
+                    failure == null ? null : (Usage) exchange.removeProperty(Usage.PROPERTY)));
             if (failure == null || failure.errorClass().clientFault()) {
                 endpoint.circuitBreaker().onSuccess(nanos, TimeUnit.NANOSECONDS);
             } else {

@@ -13,17 +13,15 @@ public final class UpstreamException extends GatewayException {
     private final ErrorClass errorClass;
     private final int providerStatus;
     private final String providerBody;
-    private final Long retryAfterSeconds;
     private final boolean retryable;
 
     UpstreamException(String provider, ErrorClass errorClass, OpenAiError clientError, int providerStatus,
                       String providerBody, Long retryAfterSeconds, boolean retryable) {
-        super(clientError);
+        super(clientError, retryAfterSeconds);
         this.provider = provider;
         this.errorClass = errorClass;
         this.providerStatus = providerStatus;
         this.providerBody = providerBody;
-        this.retryAfterSeconds = retryAfterSeconds;
         this.retryable = retryable;
     }
 
@@ -84,10 +82,5 @@ public final class UpstreamException extends GatewayException {
     /** Whether the same provider may be tried again. */
     public boolean retryable() {
         return retryable;
-    }
-
-    /** The provider's {@code Retry-After}, in seconds, when it sent one. */
-    public Long retryAfterSeconds() {
-        return retryAfterSeconds;
     }
 }

@@ -1,10 +1,18 @@
 package dev.caravan.usage;
 
+import dev.caravan.provider.Attempt;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
 
-/** Route step (cost enrichment): prices the {@link RequestRecord} in the body from its usage. */
+/**
+ * Route step (cost enrichment): prices the {@link RequestRecord} in the body from its usage, and from the
+ * usage of answers it paid for but rejected (validation-aware fallback). Unknown if any of them is unpriced.
+ */
 @Component("priceRequest")
 class PriceRequest implements Processor {
 
@@ -17,10 +25,19 @@ class PriceRequest implements Processor {
     @Override
     public void process(Exchange exchange) throws Exception {
         RequestRecord record = exchange.getMessage().getMandatoryBody(RequestRecord.class);
-        if (record.provider() == null || record.usage() == null) {
+        List<Optional<BigDecimal>> paid = new ArrayList<>(1);
+        if (record.provider() != null && record.usage() != null) {
+            paid.add(prices.cost(record.provider(), record.upstreamModel(), record.usage()));
+        }
+        for (Attempt attempt : record.attempts()) {
+            if (attempt.rejectedUsage() != null) {
+                paid.add(prices.cost(attempt.provider(), attempt.upstreamModel(), attempt.rejectedUsage()));
+            }
+        }
+        if (paid.isEmpty() || paid.stream().anyMatch(Optional::isEmpty)) {
             return;
         }
-        prices.cost(record.provider(), record.upstreamModel(), record.usage()).ifPresent(cost ->
-                exchange.getMessage().setBody(record.withCost(cost, prices.reportCurrency())));
+        BigDecimal cost = paid.stream().map(Optional::get).reduce(BigDecimal.ZERO, BigDecimal::add);
+        exchange.getMessage().setBody(record.withCost(cost, prices.reportCurrency()));
     }
 }

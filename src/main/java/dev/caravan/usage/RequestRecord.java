@@ -11,16 +11,18 @@ import java.util.List;
  * ledger keeps. Fields a request never reached are {@code null} (no provider for a 401, no usage for an
  * error).
  *
- * @param cost in {@code costCurrency}; {@code null} when unknown (unpriced model, no usage)
+ * @param cost        in {@code costCurrency}; {@code null} when unknown (unpriced model, no usage)
+ * @param reservation what the request reserved against its key's limits, settled once it is in the ledger
  */
 public record RequestRecord(String requestId, Instant time, String method, String path, int status, String key,
                             String model, String provider, String upstreamModel, List<Attempt> attempts,
                             Integer fallbacks, Boolean accepted, String error, Usage usage, boolean stream,
                             boolean clientGone, Long ttftMillis, long durationMillis, BigDecimal cost,
-                            String costCurrency) {
+                            String costCurrency, Reservation reservation) {
 
     RequestRecord withCost(BigDecimal amount, String currency) {
         return new RequestRecord(requestId, time, method, path, status, key, model, provider, upstreamModel, attempts,
-                fallbacks, accepted, error, usage, stream, clientGone, ttftMillis, durationMillis, amount, currency);
+                fallbacks, accepted, error, usage, stream, clientGone, ttftMillis, durationMillis, amount, currency,
+                reservation);
     }
 }

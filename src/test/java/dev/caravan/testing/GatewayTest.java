@@ -66,6 +66,8 @@ public abstract class GatewayTest {
     protected static final ObjectMapper JSON = new ObjectMapper();
     protected static final FakeProviders UPSTREAM = new FakeProviders();
     protected static final int PORT = freePort();
+    /** This test run's name, for files and database objects of its own. */
+    protected static final String RUN = "run" + Long.toString(System.currentTimeMillis(), 36);
     protected static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -97,6 +99,11 @@ public abstract class GatewayTest {
         registry.add("QWEN_REGION", () -> "loopback");
         registry.add("caravan.regions.qwen.loopback", () -> UPSTREAM.baseUrl("qwen"));
         registry.add("FAKE_UPSTREAM", () -> "http://127.0.0.1:" + UPSTREAM.port());
+        // a ledger of this run's own: reports count only this run's requests
+        registry.add("spring.datasource.url", () -> "jdbc:h2:file:./target/test-data/" + RUN
+                + "/caravan;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+        registry.add("caravan.ledger.spool-dir", () -> "target/test-data/" + RUN + "/ledger-spool");
+        registry.add("caravan.ledger.flush-interval", () -> "20ms");
         registry.add("CLOSED_PORT", GatewayTest::freePort);
     }
 

@@ -1,0 +1,103 @@
+package dev.caravan.usage;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Writes ledger rows, their attempts and the settlement of their reservations in one transaction. A row
+ * already in the ledger (the request id is the key) is skipped with its settlement, so a batch written
+ * twice, say from the spool after a commit whose answer was lost, counts once.
+ */
+@Component
+class LedgerStore {
+
+    private static final String INSERT_RECORD = "insert into usage_record (request_id, at, utc_day, key_name, method, "
+            + "path, model, provider, upstream_model, status, error, prompt_tokens, completion_tokens, cached_tokens, "
+            + "reasoning_tokens, tokens_estimated, cost, currency, latency_ms, ttft_ms, attempts, fallbacks, accepted, "
+            + "stream) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "on conflict do nothing";
+    private static final String INSERT_ATTEMPT = "insert into usage_attempt (request_id, seq, provider, "
+            + "upstream_model, outcome, millis) values (?, ?, ?, ?, ?, ?)";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final SpendLimits limits;
+
+    LedgerStore(JdbcTemplate jdbc, TransactionTemplate transactions, SpendLimits limits) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.limits = limits;
+    }
+
+    /** @return how many of the rows were new */
+    int write(List<LedgerRow> rows) {
+        Integer written = transactions.execute(status -> {
+            int[][] counts = jdbc.batchUpdate(INSERT_RECORD, rows, rows.size(), LedgerStore::setRecord);
+            List<LedgerRow> fresh = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                if (counts[0][i] > 0) {
+                    fresh.add(rows.get(i));
+                }
+            }
+            List<Object[]> attempts = new ArrayList<>();
+            for (LedgerRow row : fresh) {
+                for (int seq = 0; seq < row.attempts().size(); seq++) {
+                    LedgerRow.AttemptRow a = row.attempts().get(seq);
+                    attempts.add(new Object[] {row.requestId(), seq, a.provider(), a.upstreamModel(), a.outcome(),
+                            a.millis()});
+                }
+            }
+            if (!attempts.isEmpty()) {
+                jdbc.batchUpdate(INSERT_ATTEMPT, attempts);
+            }
+            limits.settle(fresh);
+            return fresh.size();
+        });
+        return written == null ? 0 : written;
+    }
+
+    private static void setRecord(PreparedStatement ps, LedgerRow row) throws SQLException {
+        int i = 0;
+        ps.setString(++i, row.requestId());
+        ps.setObject(++i, OffsetDateTime.ofInstant(Instant.ofEpochMilli(row.at()), ZoneOffset.UTC));
+        ps.setString(++i, row.day());
+        ps.setString(++i, row.keyName());
+        ps.setString(++i, row.method());
+        ps.setString(++i, row.path());
+        ps.setString(++i, row.model());
+        ps.setString(++i, row.provider());
+        ps.setString(++i, row.upstreamModel());
+        ps.setInt(++i, row.status());
+        ps.setString(++i, row.error());
+        setLong(ps, ++i, row.promptTokens());
+        setLong(ps, ++i, row.completionTokens());
+        setLong(ps, ++i, row.cachedTokens());
+        setLong(ps, ++i, row.reasoningTokens());
+        ps.setBoolean(++i, row.tokensEstimated());
+        ps.setBigDecimal(++i, row.cost());
+        ps.setString(++i, row.currency());
+        ps.setLong(++i, row.latencyMs());
+        setLong(ps, ++i, row.ttftMs());
+        ps.setInt(++i, row.attempts().size());
+        ps.setInt(++i, row.fallbacks());
+        ps.setBoolean(++i, row.accepted());
+        ps.setBoolean(++i, row.stream());
+    }
+
+    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
+    }
+}

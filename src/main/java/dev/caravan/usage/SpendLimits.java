@@ -1,0 +1,224 @@
+package dev.caravan.usage;
+
+import dev.caravan.auth.ApiKeys;
+import dev.caravan.auth.GatewayKey;
+import dev.caravan.metrics.GatewayMetrics;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.OpenAiError;
+import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.openai.Usage;
+import dev.caravan.routing.ModelCatalog;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Per key name: daily and monthly spend caps, requests and tokens per minute. A request reserves its
+ * estimated cost and tokens before its upstream call, in one transaction of conditional updates on shared
+ * rows ({@code key_spend}, {@code key_rate}), so concurrent requests, on any number of replicas sharing the
+ * database, cannot take more than the cap; the ledger settles the reservation from the real usage.
+ * Periods are UTC days and months, and fixed minutes.
+ */
+@Component("spendLimits")
+public class SpendLimits {
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final PriceBook prices;
+    private final long defaultMaxTokens;
+    private final Clock clock;
+
+    @Autowired
+    SpendLimits(JdbcTemplate jdbc, TransactionTemplate transactions, PriceBook prices,
+                @Value("${caravan.limits.default-max-tokens:4096}") long defaultMaxTokens, ApiKeys keys,
+                GatewayMetrics metrics) {
+        this(jdbc, transactions, prices, defaultMaxTokens, Clock.systemUTC());
+        keys.limitsByName().forEach((name, limits) -> {
+            meterRemaining(metrics, name, false, limits.dailyBudget());
+            meterRemaining(metrics, name, true, limits.monthlyBudget());
+        });
+    }
+
+    private void meterRemaining(GatewayMetrics metrics, String keyName, boolean monthly, BigDecimal cap) {
+        if (cap != null) {
+            metrics.gauge("caravan.budget.remaining", "Budget left in the current period, in the report currency",
+                    this, self -> self.remaining(keyName, monthly, cap), "key", keyName, "period",
+                    monthly ? "month" : "day");
+        }
+    }
+
+    SpendLimits(JdbcTemplate jdbc, TransactionTemplate transactions, PriceBook prices, long defaultMaxTokens,
+                Clock clock) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.prices = prices;
+        this.defaultMaxTokens = defaultMaxTokens;
+        this.clock = clock;
+    }
+
+    /**
+     * Route step, once the model is resolved: reserves the request's estimate against its key's limits, or
+     * answers 429 ({@code rate_limit_exceeded}, {@code insufficient_quota}) with a {@code Retry-After}.
+     * The estimate is the prompt at three bytes a token and the completion at its {@code max_tokens}
+     * ({@code caravan.limits.default-max-tokens} without one) per choice, at the resolved model's price.
+     */
+    public void reserve(Exchange exchange) throws InvalidPayloadException {
+        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        GatewayKey.Limits limits = key.limits();
+        if (!limits.any()) {
+            return;
+        }
+        OpenAiRequest request = exchange.getMessage().getMandatoryBody(OpenAiRequest.class);
+        long prompt = (request.raw().length + 2) / 3;
+        long completion = request.operation() == OpenAiRequest.Operation.EMBEDDINGS ? 0
+                : request.maxTokens().orElse(defaultMaxTokens) * Math.max(1, request.choices());
+        BigDecimal cost = prices.cost(exchange.getProperty(ModelCatalog.PROVIDER, String.class),
+                exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
+                new Usage(prompt, completion, 0, 0, true)).orElse(BigDecimal.ZERO);
+        Instant now = clock.instant();
+        LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
+        Reservation reservation = new Reservation(key.name(),
+                limits.rpm() != null || limits.tpm() != null ? now.getEpochSecond() / 60 : null,
+                limits.dailyBudget() != null ? "day:" + today : null,
+                limits.monthlyBudget() != null ? "month:" + YearMonth.from(today) : null,
+                cost, prompt + completion);
+        try {
+            transactions.executeWithoutResult(status -> hold(reservation, limits, now));
+        } catch (DataAccessException e) {
+            throw new GatewayException(new OpenAiError(503, "Spend limits cannot be checked: the usage database "
+                    + "is unavailable.", "server_error", null, "limits_unavailable"), 5L);
+        }
+        exchange.setProperty(Reservation.PROPERTY, reservation);
+    }
+
+    private void hold(Reservation r, GatewayKey.Limits limits, Instant now) {
+        if (r.minute() != null) {
+            long nextMinute = 60 - now.getEpochSecond() % 60;
+            jdbc.update("insert into key_rate (key_name, epoch_minute, requests, tokens) values (?, ?, 0, 0) "
+                    + "on conflict do nothing", r.keyName(), r.minute());
+            if (limits.rpm() != null && jdbc.update("update key_rate set requests = requests + 1 "
+                    + "where key_name = ? and epoch_minute = ? and requests < ?", r.keyName(), r.minute(), limits.rpm()) == 0) {
+                throw rateLimited("Rate limit reached for '" + r.keyName() + "': " + limits.rpm()
+                        + " requests per minute.", nextMinute);
+            }
+            if (limits.tpm() != null && jdbc.update("update key_rate set tokens = tokens + ? "
+                    + "where key_name = ? and epoch_minute = ? and tokens + ? <= ?",
+                    r.tokens(), r.keyName(), r.minute(), r.tokens(), limits.tpm()) == 0) {
+                throw rateLimited("Rate limit reached for '" + r.keyName() + "': " + limits.tpm() + " tokens per "
+                        + "minute; this request may use " + r.tokens() + " (its prompt and max_tokens).", nextMinute);
+            }
+        }
+        LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
+        if (r.day() != null) {
+            holdSpend(r, r.day(), limits.dailyBudget(), "daily", Duration.between(now,
+                    today.plusDays(1).atStartOfDay(ZoneOffset.UTC)));
+        }
+        if (r.month() != null) {
+            holdSpend(r, r.month(), limits.monthlyBudget(), "monthly", Duration.between(now,
+                    today.withDayOfMonth(1).plusMonths(1).atStartOfDay(ZoneOffset.UTC)));
+        }
+    }
+
+    private void holdSpend(Reservation r, String period, BigDecimal cap, String name, Duration untilNextPeriod) {
+        jdbc.update("insert into key_spend (key_name, period, spent, reserved) values (?, ?, 0, 0) "
+                + "on conflict do nothing", r.keyName(), period);
+        if (jdbc.update("update key_spend set reserved = reserved + ? "
+                + "where key_name = ? and period = ? and spent + reserved + ? <= ?",
+                r.cost(), r.keyName(), period, r.cost(), cap) == 0) {
+            throw new GatewayException(new OpenAiError(429, "The " + name + " budget of '" + r.keyName() + "' ("
+                    + cap.toPlainString() + " " + prices.reportCurrency() + ") is spent, or would be by this request "
+                    + "and those in flight.", "insufficient_quota", null, "insufficient_quota"),
+                    Math.max(1, untilNextPeriod.toSeconds()));
+        }
+    }
+
+    private static GatewayException rateLimited(String message, long retryAfterSeconds) {
+        return new GatewayException(new OpenAiError(429, message, "rate_limit_error", null, "rate_limit_exceeded"),
+                retryAfterSeconds);
+    }
+
+    /**
+     * Releases the reservations of rows just written to the ledger and counts what they really used, inside
+     * the ledger's transaction: a row is settled exactly once. Counters are updated in the order
+     * reservations lock them (key name; its minute, day, month), so the two never deadlock.
+     */
+    void settle(Collection<LedgerRow> rows) {
+        Map<Counter, Delta> deltas = new TreeMap<>(Counter.LOCK_ORDER);
+        for (LedgerRow row : rows) {
+            Reservation r = row.reservation();
+            if (r == null) {
+                continue;
+            }
+            BigDecimal spent = row.cost() != null ? row.cost() : BigDecimal.ZERO;
+            if (r.minute() != null) {
+                deltas.computeIfAbsent(new Counter(r.keyName(), 0, String.format("%020d", r.minute())), c -> new Delta())
+                        .tokens += row.tokens() - r.tokens();
+            }
+            if (r.day() != null) {
+                deltas.computeIfAbsent(new Counter(r.keyName(), 1, r.day()), c -> new Delta()).add(spent, r.cost());
+            }
+            if (r.month() != null) {
+                deltas.computeIfAbsent(new Counter(r.keyName(), 2, r.month()), c -> new Delta()).add(spent, r.cost());
+            }
+        }
+        deltas.forEach((counter, delta) -> {
+            if (counter.kind() == 0) {
+                jdbc.update("update key_rate set tokens = tokens + ? where key_name = ? and epoch_minute = ?",
+                        delta.tokens, counter.keyName(), Long.parseLong(counter.period()));
+            } else {
+                jdbc.update("update key_spend set spent = spent + ?, reserved = reserved - ? "
+                        + "where key_name = ? and period = ?", delta.spent, delta.reserved, counter.keyName(),
+                        counter.period());
+            }
+        });
+    }
+
+    /** A counter row: {@code kind} 0 is a minute of {@code key_rate}, 1 a day and 2 a month of {@code key_spend}. */
+    private record Counter(String keyName, int kind, String period) {
+        static final Comparator<Counter> LOCK_ORDER = Comparator.comparing(Counter::keyName)
+                .thenComparingInt(Counter::kind).thenComparing(Counter::period);
+    }
+
+    private static final class Delta {
+        private BigDecimal spent = BigDecimal.ZERO;
+        private BigDecimal reserved = BigDecimal.ZERO;
+        private long tokens;
+
+        void add(BigDecimal spentAmount, BigDecimal reservedAmount) {
+            spent = spent.add(spentAmount);
+            reserved = reserved.add(reservedAmount);
+        }
+    }
+
+    /**
+     * What is left of a key name's budget for the current day or month: cap minus spent and reserved; NaN
+     * while the database is away.
+     */
+    double remaining(String keyName, boolean monthly, BigDecimal cap) {
+        LocalDate today = clock.instant().atOffset(ZoneOffset.UTC).toLocalDate();
+        String period = monthly ? "month:" + YearMonth.from(today) : "day:" + today;
+        try {
+            BigDecimal used = jdbc.query("select spent + reserved from key_spend where key_name = ? and period = ?",
+                    rs -> rs.next() ? rs.getBigDecimal(1) : BigDecimal.ZERO, keyName, period);
+            return cap.subtract(used).doubleValue();
+        } catch (DataAccessException e) {
+            return Double.NaN;
+        }
+    }
+}
