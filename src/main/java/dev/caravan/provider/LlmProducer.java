@@ -218,6 +218,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
         }
         byte[] body = completeJson(exchange, request.operation(), answer);
+        exchange.removeProperty(LlmComponent.ACCEPTED); // a rejected answer's verdict is not this one's
         if (endpoint.validatesAnswers() && request.operation() == OpenAiRequest.Operation.CHAT_COMPLETIONS) {
             validate(exchange, request, body);
         }

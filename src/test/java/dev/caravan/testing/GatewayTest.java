@@ -13,7 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
@@ -36,6 +38,24 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.keys[0].name=limited",
         "caravan.keys[0].key=" + GatewayTest.LIMITED_KEY,
         "caravan.keys[0].models=deepseek-*,glm/*",
+        "caravan.keys[1].name=capped",
+        "caravan.keys[1].key=" + GatewayTest.CAPPED_KEY,
+        "caravan.keys[1].daily-budget=0.0001",
+        "caravan.keys[2].name=paced",
+        "caravan.keys[2].key=" + GatewayTest.PACED_KEY,
+        "caravan.keys[2].rpm=3",
+        "caravan.keys[3].name=metered",
+        "caravan.keys[3].key=" + GatewayTest.METERED_KEY,
+        "caravan.keys[3].tpm=1000",
+        "caravan.keys[4].name=rotated",
+        "caravan.keys[4].key=sk-test-expired-key",
+        "caravan.keys[4].expires=2020-01-01T00:00:00Z",
+        "caravan.keys[5].name=rotated",
+        "caravan.keys[5].key=sk-test-revoked-key",
+        "caravan.keys[5].revoked=true",
+        // a price for the validating test provider: answers it rejects cost money too
+        "caravan.prices.strict.strict-model.input=1000",
+        "caravan.prices.strict.strict-model.output=1000",
         "caravan.aliases.fast=glm-4-flash",
         "camel.main.routes-include-pattern=file:routes/*.yaml,classpath:test-routes/*.yaml",
         // retries as shipped (2), with short waits so the suite stays fast
@@ -59,6 +79,12 @@ public abstract class GatewayTest {
     public static final String CLIENT_KEY = "sk-test-client-key";
     public static final String LIMITED_KEY = "sk-test-limited-key";
     public static final String ADMIN_KEY = "sk-test-admin-key";
+    /** Daily budget 0.0001 USD. */
+    public static final String CAPPED_KEY = "sk-test-capped-key";
+    /** 3 requests a minute. */
+    public static final String PACED_KEY = "sk-test-paced-key";
+    /** 1000 tokens a minute. */
+    public static final String METERED_KEY = "sk-test-metered-key";
     /** The providers the presets ship, in the order of routes/providers.camel.yaml. */
     public static final List<String> PRESETS = List.of("openai", "deepseek", "qwen", "glm", "siliconflow", "groq",
             "openrouter");
@@ -88,23 +114,30 @@ public abstract class GatewayTest {
     @DynamicPropertySource
     static void upstreams(DynamicPropertyRegistry registry) {
         registry.add("caravan.port", () -> PORT);
-        for (String id : PRESETS) {
-            String env = id.toUpperCase();
-            registry.add(env + "_API_KEY", () -> providerKey(id));
-            if (!id.equals("qwen")) {
-                registry.add(env + "_BASE_URL", () -> UPSTREAM.baseUrl(id));
-            }
-        }
-        // qwen goes by region, to prove QWEN_REGION picks caravan.regions.qwen.<region>
-        registry.add("QWEN_REGION", () -> "loopback");
-        registry.add("caravan.regions.qwen.loopback", () -> UPSTREAM.baseUrl("qwen"));
-        registry.add("FAKE_UPSTREAM", () -> "http://127.0.0.1:" + UPSTREAM.port());
+        upstreamProperties(UPSTREAM).forEach((name, value) -> registry.add(name, () -> value));
         // a ledger of this run's own: reports count only this run's requests
         registry.add("spring.datasource.url", () -> "jdbc:h2:file:./target/test-data/" + RUN
                 + "/caravan;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
         registry.add("caravan.ledger.spool-dir", () -> "target/test-data/" + RUN + "/ledger-spool");
         registry.add("caravan.ledger.flush-interval", () -> "20ms");
-        registry.add("CLOSED_PORT", GatewayTest::freePort);
+    }
+
+    /** Every preset and test provider pointed at {@code upstream}. */
+    static Map<String, Object> upstreamProperties(FakeProviders upstream) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        for (String id : PRESETS) {
+            String env = id.toUpperCase();
+            properties.put(env + "_API_KEY", providerKey(id));
+            if (!id.equals("qwen")) {
+                properties.put(env + "_BASE_URL", upstream.baseUrl(id));
+            }
+        }
+        // qwen goes by region, to prove QWEN_REGION picks caravan.regions.qwen.<region>
+        properties.put("QWEN_REGION", "loopback");
+        properties.put("caravan.regions.qwen.loopback", upstream.baseUrl("qwen"));
+        properties.put("FAKE_UPSTREAM", "http://127.0.0.1:" + upstream.port());
+        properties.put("CLOSED_PORT", freePort());
+        return properties;
     }
 
     @Autowired
