@@ -1,0 +1,122 @@
+package dev.caravan.usage;
+
+import static dev.caravan.testing.OpenAiErrors.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.GatewayTest;
+import dev.caravan.testing.LedgerRows;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Key expiry and revocation, and the limits of a key name: {@code capped} (0.0001 USD a day), {@code paced}
+ * (3 requests a minute), {@code metered} (1000 tokens a minute).
+ */
+class LimitsTest extends GatewayTest {
+
+    private static final String CHAT = "/v1/chat/completions";
+
+    @Autowired
+    private JdbcTemplate db;
+
+    @Test
+    void expiredAndRevokedKeysGet401SayingWhy() {
+        assertThat(assertError(post(CHAT, chat("demo"), "sk-test-expired-key"), 401, "invalid_api_key")
+                .path("message").asText()).isEqualTo("This API key expired at 2020-01-01T00:00:00Z.");
+        assertThat(assertError(post(CHAT, chat("demo"), "sk-test-revoked-key"), 401, "invalid_api_key")
+                .path("message").asText()).isEqualTo("This API key has been revoked.");
+    }
+
+    @Test
+    void requestsOverTheRequestsPerMinuteGet429WithRetryAfter() throws Exception {
+        awaitFreshMinute();
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(CHAT, chat("deepseek-chat"), PACED_KEY).statusCode()).isEqualTo(200);
+        }
+        int before = UPSTREAM.received("deepseek").size();
+
+        HttpResponse<String> limited = post(CHAT, chat("deepseek-chat"), PACED_KEY);
+
+        assertThat(assertError(limited, 429, "rate_limit_exceeded").path("message").asText())
+                .contains("3 requests per minute");
+        long retryAfter = Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow());
+        assertThat(retryAfter).isBetween(1L, 60L);
+        assertThat(UPSTREAM.received("deepseek")).as("never sent upstream").hasSize(before);
+        assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).as("other keys are not limited").isEqualTo(200);
+    }
+
+    @Test
+    void tokensPerMinuteCountMaxTokensAtAdmissionAndRealUsageOnceSettled() throws Exception {
+        awaitFreshMinute();
+        assertThat(assertError(post(CHAT, withMaxTokens(2000), METERED_KEY), 429, "rate_limit_exceeded")
+                .path("message").asText()).contains("1000 tokens per minute");
+
+        // each reserves its prompt (about 30) and 300 completion tokens; each settles at 18 (11 + 7)
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> response = post(CHAT, withMaxTokens(300), METERED_KEY);
+            statuses.add(response.statusCode());
+            awaitSettled(response);
+        }
+        assertThat(statuses).as("settled usage frees the minute's tokens").containsOnly(200);
+        long minute = Instant.now().getEpochSecond() / 60;
+        assertThat(db.queryForObject("select tokens from key_rate where key_name = 'metered' and epoch_minute = ?",
+                Long.class, minute)).isEqualTo(8 * 18);
+    }
+
+    @Test
+    void aSpentDailyBudgetGets429InsufficientQuotaAndSpendEqualsTheLedger() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> last = null;
+        // 6.02e-6 USD a request; each reserves its prompt and 16 completion tokens first
+        for (int i = 0; i < 30 && (last == null || last.statusCode() == 200); i++) {
+            last = post(CHAT, withMaxTokens(16), CAPPED_KEY);
+            statuses.add(last.statusCode());
+            awaitSettled(last);
+        }
+        assertThat(assertError(last, 429, "insufficient_quota").path("message").asText())
+                .contains("daily budget of 'capped' (0.0001 USD)");
+        assertThat(Long.parseLong(last.headers().firstValue("retry-after").orElseThrow()))
+                .as("until the next UTC day").isBetween(1L, 86_400L);
+        assertThat(statuses.subList(0, statuses.size() - 1)).hasSizeGreaterThan(10).containsOnly(200);
+
+        BigDecimal spent = db.queryForObject("select spent from key_spend where key_name = 'capped' and period like 'day:%'",
+                BigDecimal.class);
+        BigDecimal ledger = db.queryForObject("select sum(cost) from usage_record where key_name = 'capped'",
+                BigDecimal.class);
+        assertThat(spent).isEqualByComparingTo(ledger).isLessThanOrEqualTo(new BigDecimal("0.0001"));
+        assertThat(spent).isEqualByComparingTo(new BigDecimal("0.00000602").multiply(
+                BigDecimal.valueOf(statuses.size() - 1)));
+
+        String metrics = get("/metrics", ADMIN_KEY).body();
+        double remaining = Double.parseDouble(metrics.lines()
+                .filter(l -> l.startsWith("caravan_budget_remaining{key=\"capped\",period=\"day\"}"))
+                .findFirst().orElseThrow().split(" ")[1]);
+        assertThat(remaining).isCloseTo(0.0001 - spent.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    /** Waits until the request is in the ledger: its reservation is settled in the same transaction. */
+    private void awaitSettled(HttpResponse<String> response) throws InterruptedException {
+        assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(List.of(response)))).hasSize(1);
+    }
+
+    /** Rate limits count fixed minutes: a test of them must not straddle two. */
+    private static void awaitFreshMinute() throws InterruptedException {
+        long second = Instant.now().getEpochSecond() % 60;
+        if (second > 55) {
+            Thread.sleep((61 - second) * 1000);
+        }
+    }
+
+    private static String withMaxTokens(int maxTokens) {
+        return "{\"model\":\"deepseek-chat\",\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+    }
+
+}
