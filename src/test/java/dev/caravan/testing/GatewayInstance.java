@@ -40,6 +40,7 @@ public final class GatewayInstance implements AutoCloseable {
         all.put("caravan.retry-backoff", 10);
         all.put("caravan.cool-down", 0);
         all.put("caravan.ledger.flush-interval", "20ms");
+        all.put("caravan.breakers.test.sliding-window-size", 4); // the test routes' breaker
         all.putAll(properties);
         // as command-line arguments: they must win over application.yaml
         String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);

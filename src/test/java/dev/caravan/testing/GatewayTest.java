@@ -203,7 +203,7 @@ public abstract class GatewayTest {
         assertThat(output.getOut()).containsPattern(line);
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Reads the usage ledger of a gateway under test. */
@@ -34,10 +35,15 @@ public final class LedgerRows {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             Map<String, Integer> rows = new HashMap<>();
-            db.query("select request_id, status from usage_record where request_id in (" + in + ")",
-                    rs -> {
-                        rows.put(rs.getString(1), rs.getInt(2));
-                    });
+            try {
+                db.query("select request_id, status from usage_record where request_id in (" + in + ")",
+                        rs -> {
+                            rows.put(rs.getString(1), rs.getInt(2));
+                        });
+            } catch (DataAccessException e) {
+                // a database that was just restarted: the pool drops the connection it had
+                rows.clear();
+            }
             if (rows.size() >= ids.size() || System.nanoTime() > deadline) {
                 return rows;
             }
