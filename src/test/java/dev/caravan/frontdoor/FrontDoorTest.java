@@ -257,11 +257,13 @@ class FrontDoorTest extends GatewayTest {
 
     @Test
     void upstreamConnectionsAreKeptAlive() {
+        Set<Integer> open = UPSTREAM.connections();
         for (int i = 0; i < 8; i++) {
             assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).isEqualTo(200);
         }
-        assertThat(UPSTREAM.received("deepseek").stream().map(FakeProviders.Received::remotePort).distinct())
-                .hasSize(1);
+        // earlier tests may have left idle connections, any of which may be taken; at most one is new
+        assertThat(UPSTREAM.received("deepseek").stream().map(FakeProviders.Received::remotePort)
+                .filter(port -> !open.contains(port)).distinct()).hasSizeLessThanOrEqualTo(1);
     }
 
     @Test

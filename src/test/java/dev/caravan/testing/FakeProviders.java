@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -89,6 +90,7 @@ public final class FakeProviders {
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
     private final List<HungUp> hungUp = new CopyOnWriteArrayList<>();
 
@@ -140,6 +142,11 @@ public final class FakeProviders {
         return List.copyOf(hungUp);
     }
 
+    /** The client ports of every connection the gateway ever opened here (not cleared by {@link #reset()}). */
+    public Set<Integer> connections() {
+        return Set.copyOf(connections);
+    }
+
     public void reset() {
         received.clear();
         scripted.clear();
@@ -157,6 +164,7 @@ public final class FakeProviders {
             Received request = new Received(provider, exchange.getRequestMethod(), path, headers, body,
                     exchange.getRemoteAddress().getPort());
             received.add(request);
+            connections.add(request.remotePort());
             Queue<Answer> queue = scripted.get(provider);
             Answer answer = queue == null ? null : queue.poll();
             if (answer == null) {
