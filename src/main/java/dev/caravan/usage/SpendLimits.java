@@ -189,6 +189,11 @@ public class SpendLimits {
         });
     }
 
+    /** Drops rate counters of minutes more than an hour past: nothing reads or settles them any more. */
+    void pruneRateCounters() {
+        jdbc.update("delete from key_rate where epoch_minute < ?", clock.instant().getEpochSecond() / 60 - 60);
+    }
+
     /** A counter row: {@code kind} 0 is a minute of {@code key_rate}, 1 a day and 2 a month of {@code key_spend}. */
     private record Counter(String keyName, int kind, String period) {
         static final Comparator<Counter> LOCK_ORDER = Comparator.comparing(Counter::keyName)

@@ -26,7 +26,10 @@ public class UsageLedger {
     private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
 
     private final BlockingQueue<LedgerRow> queue = new LinkedBlockingQueue<>();
+    private static final long PRUNE_EVERY_NANOS = 600_000_000_000L;
+
     private final LedgerStore store;
+    private final SpendLimits limits;
     private final LedgerProperties properties;
     private final Spool spool;
     private final Thread writer;
@@ -37,9 +40,11 @@ public class UsageLedger {
     private volatile int unsavedCount;
     private boolean databaseUp = true;
     private long nextTryNanos;
+    private long nextPruneNanos = System.nanoTime();
 
-    UsageLedger(LedgerStore store, LedgerProperties properties, GatewayMetrics metrics) {
+    UsageLedger(LedgerStore store, SpendLimits limits, LedgerProperties properties, GatewayMetrics metrics) {
         this.store = store;
+        this.limits = limits;
         this.properties = properties;
         this.spool = new Spool(Path.of(properties.spoolDir()));
         metrics.gauge("caravan.ledger.backlog", "Request records not yet in the usage database", this,
@@ -80,6 +85,18 @@ public class UsageLedger {
                 batch = new ArrayList<>(properties.batchSize());
             }
             unsavedCount = unsaved.size();
+            pruneNowAndThen();
+        }
+    }
+
+    private void pruneNowAndThen() {
+        if (databaseUp && System.nanoTime() - nextPruneNanos >= 0) {
+            nextPruneNanos = System.nanoTime() + PRUNE_EVERY_NANOS;
+            try {
+                limits.pruneRateCounters();
+            } catch (RuntimeException e) {
+                databaseDown(e);
+            }
         }
     }
 

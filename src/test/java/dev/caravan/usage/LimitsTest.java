@@ -101,6 +101,18 @@ class LimitsTest extends GatewayTest {
         assertThat(remaining).isCloseTo(0.0001 - spent.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
     }
 
+    @Test
+    void rateCountersOfPastHoursArePruned(@Autowired SpendLimits limits) {
+        long now = Instant.now().getEpochSecond() / 60;
+        db.update("insert into key_rate (key_name, epoch_minute, requests, tokens) values ('pruned', ?, 1, 1), "
+                + "('pruned', ?, 1, 1)", now - 61, now - 59);
+
+        limits.pruneRateCounters();
+
+        assertThat(db.queryForList("select epoch_minute from key_rate where key_name = 'pruned'", Long.class))
+                .containsExactly(now - 59);
+    }
+
     /** Waits until the request is in the ledger: its reservation is settled in the same transaction. */
     private void awaitSettled(HttpResponse<String> response) throws InterruptedException {
         assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(List.of(response)))).hasSize(1);
