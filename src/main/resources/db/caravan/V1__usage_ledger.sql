@@ -1,9 +1,11 @@
 -- The usage ledger and the shared spend and rate counters. Plain SQL that PostgreSQL and H2 (in its
 -- PostgreSQL mode) both run.
 
--- One row per request the gateway answered.
+-- One row per request the gateway answered. The key is the gateway's own (a time-ordered UUID): the
+-- request id may be the client's x-request-id, which a client can send twice.
 create table usage_record (
-    request_id        varchar(64)    primary key,
+    id                varchar(36)    primary key,
+    request_id        varchar(128)   not null,
     at                timestamp with time zone not null,
     utc_day           varchar(10)    not null, -- UTC, as reports group by it
     key_name          varchar(200),
@@ -28,18 +30,18 @@ create table usage_record (
     accepted          boolean        not null,
     stream            boolean        not null
 );
+-- every index is written with every row: reports read by time, nothing else is indexed
 create index usage_record_at on usage_record (at);
-create index usage_record_day on usage_record (utc_day);
 
--- Each provider call of a request (retries and fallbacks included), for error counts by provider.
-create table usage_attempt (
-    request_id     varchar(64)  not null references usage_record (request_id) on delete cascade,
+-- The failed provider calls of a request (retries and fallbacks included), for error counts by provider.
+create table failed_call (
+    record_id      varchar(36)  not null references usage_record (id) on delete cascade,
     seq            integer      not null,
     provider       varchar(100) not null,
     upstream_model varchar(300),
     outcome        varchar(100) not null,
     millis         bigint       not null,
-    primary key (request_id, seq)
+    primary key (record_id, seq)
 );
 
 -- Spend per key name and period ('day:2026-11-21', 'month:2026-11'): settled cost and what requests

@@ -17,6 +17,8 @@ class Authenticate implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setProperty(GatewayKey.PROPERTY, keys.authenticate(ClientRequest.header(exchange, "Authorization")));
+        GatewayKey key = keys.authenticate(ClientRequest.header(exchange, "Authorization"));
+        exchange.setProperty(GatewayKey.PROPERTY, key);
+        exchange.setProperty(GatewayKey.LIMITED, key.limits().any());
     }
 }

@@ -8,6 +8,8 @@ public record GatewayKey(String name, List<String> models, Limits limits) {
 
     /** Exchange property holding the caller's key once authenticated. */
     public static final String PROPERTY = "caravanKey";
+    /** Exchange property, {@code true} when the caller's key name has limits (a plain value for route filters). */
+    public static final String LIMITED = "caravanLimited";
 
     /** A key allowed every model, without limits. */
     public static GatewayKey unlimited(String name) {

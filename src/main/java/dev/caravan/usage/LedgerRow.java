@@ -1,5 +1,6 @@
 package dev.caravan.usage;
 
+import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.provider.Attempt;
 import java.math.BigDecimal;
@@ -11,9 +12,10 @@ import java.util.List;
  * A {@link RequestRecord} as the ledger stores it, and as it is spooled to disk (JSON) while the
  * database is away: the fields of table {@code usage_record}, its attempts and its reservation.
  *
+ * @param id the row's key, given once when the request is done, so a row written twice is one row
  * @param at epoch milliseconds
  */
-record LedgerRow(String requestId, long at, String keyName, String method, String path, String model,
+record LedgerRow(String id, String requestId, long at, String keyName, String method, String path, String model,
                  String provider, String upstreamModel, int status, String error, Long promptTokens,
                  Long completionTokens, Long cachedTokens, Long reasoningTokens, boolean tokensEstimated,
                  BigDecimal cost, String currency, long latencyMs, Long ttftMs, List<AttemptRow> attempts,
@@ -25,7 +27,7 @@ record LedgerRow(String requestId, long at, String keyName, String method, Strin
 
     static LedgerRow of(RequestRecord r) {
         Usage u = r.usage();
-        return new LedgerRow(r.requestId(), r.time().toEpochMilli(), r.key(), r.method(), r.path(), r.model(),
+        return new LedgerRow(ClientRequest.newId(), r.requestId(), r.time().toEpochMilli(), r.key(), r.method(), r.path(), r.model(),
                 r.provider(), r.upstreamModel(), r.status(), r.error(),
                 u == null ? null : u.promptTokens(), u == null ? null : u.completionTokens(),
                 u == null ? null : u.cachedTokens(), u == null ? null : u.reasoningTokens(), u != null && u.estimated(),

@@ -13,19 +13,19 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Writes ledger rows, their attempts and the settlement of their reservations in one transaction. A row
- * already in the ledger (the request id is the key) is skipped with its settlement, so a batch written
+ * Writes ledger rows, their failed provider calls and the settlement of their reservations in one transaction. A row
+ * already in the ledger (same id) is skipped with its settlement, so a batch written
  * twice, say from the spool after a commit whose answer was lost, counts once.
  */
 @Component
 class LedgerStore {
 
-    private static final String INSERT_RECORD = "insert into usage_record (request_id, at, utc_day, key_name, method, "
+    private static final String INSERT_RECORD = "insert into usage_record (id, request_id, at, utc_day, key_name, method, "
             + "path, model, provider, upstream_model, status, error, prompt_tokens, completion_tokens, cached_tokens, "
             + "reasoning_tokens, tokens_estimated, cost, currency, latency_ms, ttft_ms, attempts, fallbacks, accepted, "
-            + "stream) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "stream) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "on conflict do nothing";
-    private static final String INSERT_ATTEMPT = "insert into usage_attempt (request_id, seq, provider, "
+    private static final String INSERT_FAILED_CALL = "insert into failed_call (record_id, seq, provider, "
             + "upstream_model, outcome, millis) values (?, ?, ?, ?, ?, ?)";
 
     private final JdbcTemplate jdbc;
@@ -48,16 +48,18 @@ class LedgerStore {
                     fresh.add(rows.get(i));
                 }
             }
-            List<Object[]> attempts = new ArrayList<>();
+            List<Object[]> failedCalls = new ArrayList<>();
             for (LedgerRow row : fresh) {
                 for (int seq = 0; seq < row.attempts().size(); seq++) {
                     LedgerRow.AttemptRow a = row.attempts().get(seq);
-                    attempts.add(new Object[] {row.requestId(), seq, a.provider(), a.upstreamModel(), a.outcome(),
-                            a.millis()});
+                    if (!a.outcome().equals("200")) { // most requests have one call, which answered: no row
+                        failedCalls.add(new Object[] {row.id(), seq, a.provider(), a.upstreamModel(), a.outcome(),
+                                a.millis()});
+                    }
                 }
             }
-            if (!attempts.isEmpty()) {
-                jdbc.batchUpdate(INSERT_ATTEMPT, attempts);
+            if (!failedCalls.isEmpty()) {
+                jdbc.batchUpdate(INSERT_FAILED_CALL, failedCalls);
             }
             limits.settle(fresh);
             return fresh.size();
@@ -67,6 +69,7 @@ class LedgerStore {
 
     private static void setRecord(PreparedStatement ps, LedgerRow row) throws SQLException {
         int i = 0;
+        ps.setString(++i, row.id());
         ps.setString(++i, row.requestId());
         ps.setObject(++i, OffsetDateTime.ofInstant(Instant.ofEpochMilli(row.at()), ZoneOffset.UTC));
         ps.setString(++i, row.day());

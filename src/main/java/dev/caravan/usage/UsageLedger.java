@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,15 +19,20 @@ import org.springframework.stereotype.Component;
 /**
  * The usage ledger: one row per request, written by one background thread in batches, never on the
  * response path. While the database is away, batches go to the {@link Spool} on disk and are written when
- * it is back; the request id as key keeps a batch written twice from counting twice.
+ * it is back; each row's own id keeps a batch written twice from counting twice.
  */
 @Component("usageLedger")
 public class UsageLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
-
-    private final BlockingQueue<LedgerRow> queue = new LinkedBlockingQueue<>();
     private static final long PRUNE_EVERY_NANOS = 600_000_000_000L;
+
+    /**
+     * Lock-free, and nobody waits on it: the writer sleeps a flush interval between batches, so a request
+     * never wakes it (a blocking queue's consumer is woken per record and writes batches of one).
+     */
+    private final Queue<LedgerRow> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
 
     private final LedgerStore store;
     private final SpendLimits limits;
@@ -54,39 +60,42 @@ public class UsageLedger {
         writer.start();
     }
 
-    /** Route step of {@code request-done}: queues the request's record. */
+    /**
+     * Route step of {@code request-done}: queues the record of an API request (one that reached a provider,
+     * or was made to {@code /v1/}); admin calls are not usage.
+     */
     public void append(Exchange exchange) throws Exception {
-        queue.add(LedgerRow.of(exchange.getMessage().getMandatoryBody(RequestRecord.class)));
+        RequestRecord record = exchange.getMessage().getMandatoryBody(RequestRecord.class);
+        if (record.provider() != null || record.path() != null && record.path().startsWith("/v1/")) {
+            queue.add(LedgerRow.of(record));
+            queued.incrementAndGet();
+        }
     }
 
     /** Records queued, spooled or held, not yet in the database. */
     long backlog() {
-        return queue.size() + spool.records() + unsavedCount;
+        return queued.get() + spool.records() + unsavedCount;
     }
 
     private void run() {
-        List<LedgerRow> batch = new ArrayList<>(properties.batchSize());
-        while (running || !queue.isEmpty()) {
-            try {
-                LedgerRow first = queue.poll(properties.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, properties.batchSize() - 1);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        boolean stopping;
+        do {
+            stopping = !running; // one more round after close(): what is queued by then is written or spooled
             writeSpool();
-            batch.addAll(unsaved);
+            List<LedgerRow> batch = new ArrayList<>(unsaved);
             unsaved.clear();
-            if (!batch.isEmpty()) {
+            drainInto(batch);
+            while (!batch.isEmpty()) {
                 write(batch);
-                batch = new ArrayList<>(properties.batchSize());
+                batch = new ArrayList<>();
+                drainInto(batch);
             }
             unsavedCount = unsaved.size();
             pruneNowAndThen();
-        }
+            if (!stopping) {
+                LockSupport.parkNanos(this, properties.flushInterval().toNanos());
+            }
+        } while (!stopping);
     }
 
     private void pruneNowAndThen() {
@@ -97,6 +106,14 @@ public class UsageLedger {
             } catch (RuntimeException e) {
                 databaseDown(e);
             }
+        }
+    }
+
+    private void drainInto(List<LedgerRow> batch) {
+        LedgerRow row;
+        while (batch.size() < properties.batchSize() && (row = queue.poll()) != null) {
+            batch.add(row);
+            queued.decrementAndGet();
         }
     }
 
@@ -156,6 +173,7 @@ public class UsageLedger {
     @PreDestroy
     void close() throws InterruptedException {
         running = false;
+        LockSupport.unpark(writer);
         writer.join(properties.flushInterval().toMillis() + 30_000);
     }
 }

@@ -106,9 +106,8 @@ public class UsageReport {
             }
         }
         ObjectNode errors = report.putObject("errors_by_provider");
-        jdbc.query("select a.provider, a.outcome, count(*) from usage_attempt a "
-                + "join usage_record r on r.request_id = a.request_id "
-                + "where r.at >= ? and r.at < ? and a.outcome <> '200' group by a.provider, a.outcome order by 1, 2",
+        jdbc.query("select f.provider, f.outcome, count(*) from failed_call f join usage_record r on r.id = f.record_id "
+                + "where r.at >= ? and r.at < ? group by f.provider, f.outcome order by 1, 2",
                 rs -> {
                     ObjectNode provider = errors.has(rs.getString(1)) ? (ObjectNode) errors.get(rs.getString(1))
                             : errors.putObject(rs.getString(1));
