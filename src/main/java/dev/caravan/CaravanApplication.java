@@ -1,5 +1,7 @@
 package dev.caravan;
 
+import dev.caravan.smoke.SmokeCommand;
+import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -17,6 +19,9 @@ public class CaravanApplication {
         // set before those classes load, so here, first.
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
             System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
+        if (args.length > 0 && args[0].equals("smoke")) {
+            System.exit(SmokeCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(CaravanApplication.class, args);
     }

@@ -33,7 +33,12 @@ public class ApiKeys {
         }
     });
 
+    /** The name of the gateway's own key, with which the smoke suite calls the routes. */
+    public static final String SMOKE_KEY_NAME = "smoke";
+
     private final Map<String, Entry> byDigest = new HashMap<>();
+    /** Made at start-up, held only here and never shown: the smoke suite's key for the gateway's own port. */
+    private final String smokeKey = generate();
     private final Map<String, GatewayKey.Limits> limitsByName = new HashMap<>();
     private final Clock clock;
 
@@ -75,6 +80,12 @@ public class ApiKeys {
             System.out.println("\nNo gateway key configured (CARAVAN_API_KEY or caravan.keys); generated one for "
                     + "this run:\n\n    " + generated + "\n");
         }
+        byDigest.put(sha256(smokeKey), new Entry(GatewayKey.unlimited(SMOKE_KEY_NAME), null, false));
+    }
+
+    /** The gateway's own key, for the smoke suite. */
+    public String smokeKey() {
+        return smokeKey;
     }
 
     /** The key names that have limits, with them. */

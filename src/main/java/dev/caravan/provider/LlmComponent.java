@@ -53,6 +53,12 @@ public class LlmComponent extends DefaultComponent {
         this.adapters = adapters.stream().collect(Collectors.toMap(ProviderAdapter::id, Function.identity()));
     }
 
+    /** Whether the provider's answers come from a language model (every provider but the built-in demo). */
+    public boolean isLanguageModel(String provider) {
+        return getCamelContext().getEndpoints().stream()
+                .noneMatch(e -> e instanceof LlmEndpoint llm && llm.provider().equals(provider) && !llm.languageModel());
+    }
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters)
             throws Exception {

@@ -65,6 +65,11 @@ public class LlmEndpoint extends DefaultEndpoint {
         throw new UnsupportedOperationException("llm: endpoints only send; they have no consumer");
     }
 
+    /** The built-in demo answers by construction: checks that need a language model do not apply to it. */
+    boolean languageModel() {
+        return !DemoUpstream.BASE_URL.equals(baseUrl);
+    }
+
     boolean routable() {
         return enabled && (DemoUpstream.BASE_URL.equals(baseUrl) || !apiKey.isBlank());
     }

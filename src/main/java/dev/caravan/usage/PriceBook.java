@@ -18,7 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param cnyPerUsd      the conversion between the two
  */
 @ConfigurationProperties("caravan")
-record PriceBook(@DefaultValue Map<String, Map<String, Price>> prices, @DefaultValue("USD") String reportCurrency,
+public record PriceBook(@DefaultValue Map<String, Map<String, Price>> prices, @DefaultValue("USD") String reportCurrency,
                  @DefaultValue("7.1") BigDecimal cnyPerUsd) {
 
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
@@ -30,12 +30,12 @@ record PriceBook(@DefaultValue Map<String, Map<String, Price>> prices, @DefaultV
      * @param currency    {@code USD} or {@code CNY}
      * @param asOf        when the list price was taken
      */
-    record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput, @DefaultValue("USD") String currency,
+    public record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput, @DefaultValue("USD") String currency,
                  String asOf) {
     }
 
     /** The cost of the usage in the report currency, if the model has a price. */
-    Optional<BigDecimal> cost(String provider, String upstreamModel, Usage usage) {
+    public Optional<BigDecimal> cost(String provider, String upstreamModel, Usage usage) {
         Price price = prices.getOrDefault(provider, Map.of()).get(upstreamModel);
         if (price == null || usage == null) {
             return Optional.empty();
