@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
  * Upstream providers played on 127.0.0.1: each provider id is a path prefix ({@code /glm/chat/completions}).
@@ -91,6 +92,7 @@ public final class FakeProviders {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, Function<Received, Answer>> responders = new ConcurrentHashMap<>();
     private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
     private final List<HungUp> hungUp = new CopyOnWriteArrayList<>();
 
@@ -142,12 +144,18 @@ public final class FakeProviders {
         return List.copyOf(hungUp);
     }
 
+    /** Answers the provider's requests, after its queued answers, by what they ask (until {@link #reset()}). */
+    public void respond(String provider, Function<Received, Answer> responder) {
+        responders.put(provider, responder);
+    }
+
     /** The client ports of every connection the gateway ever opened here (not cleared by {@link #reset()}). */
     public Set<Integer> connections() {
         return Set.copyOf(connections);
     }
 
     public void reset() {
+        responders.clear();
         received.clear();
         scripted.clear();
         hungUp.clear();
@@ -167,6 +175,10 @@ public final class FakeProviders {
             connections.add(request.remotePort());
             Queue<Answer> queue = scripted.get(provider);
             Answer answer = queue == null ? null : queue.poll();
+            Function<Received, Answer> responder = responders.get(provider);
+            if (answer == null && responder != null) {
+                answer = responder.apply(request);
+            }
             if (answer == null) {
                 answer = request.json().path("stream").asBoolean() ? successStream(request) : success(request);
             }
