@@ -19,8 +19,21 @@ final class CodingTasks {
     private CodingTasks() {
     }
 
+    /** A prompt, and a check of the answer by code. */
+    interface Task {
+        String prompt();
+
+        int maxTokens();
+
+        /** What the answer gets wrong; {@code null} when it solves the task. */
+        String problem(String answer);
+
+        /** What a solved task is reported with. */
+        String solved();
+    }
+
     /** Files in the prompt; the answer must name the port one configures and a function another defines. */
-    record RepoRead(String prompt, int port, String function) {
+    record RepoRead(String prompt, int port, String function) implements Task {
 
         private static final String[] VERBS = {"scale", "weigh", "stretch", "combine", "amplify"};
 
@@ -55,8 +68,18 @@ final class CodingTasks {
             return new RepoRead(prompt, port, function);
         }
 
-        /** What the answer gets wrong; {@code null} when it names both. */
-        String problem(String answer) {
+        @Override
+        public int maxTokens() {
+            return 200;
+        }
+
+        @Override
+        public String solved() {
+            return "named the port and the function";
+        }
+
+        @Override
+        public String problem(String answer) {
             List<String> missing = new ArrayList<>();
             if (!Pattern.compile("\\b" + port + "\\b").matcher(answer).find()) {
                 missing.add("the port " + port);
@@ -69,7 +92,7 @@ final class CodingTasks {
     }
 
     /** A file with a bug; the answer must be an edit that applies to it and fixes the bug. */
-    record Edit(String prompt, String original, String function) {
+    record Edit(String prompt, String original, String function) implements Task {
 
         private static final Pattern FENCE = Pattern.compile("```[a-zA-Z]*\\n(.*?)```", Pattern.DOTALL);
         private static final Pattern SEARCH_REPLACE = Pattern.compile(
@@ -94,8 +117,19 @@ final class CodingTasks {
             return new Edit(prompt, original, function);
         }
 
+        @Override
+        public int maxTokens() {
+            return 600;
+        }
+
+        @Override
+        public String solved() {
+            return "the edit applies and fixes calc.py";
+        }
+
         /** What is wrong with the answer's edit; {@code null} when it applies and fixes the file. */
-        String problem(String answer) {
+        @Override
+        public String problem(String answer) {
             String edited;
             try {
                 edited = apply(answer.replace("\r\n", "\n"));

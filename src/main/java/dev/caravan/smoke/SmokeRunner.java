@@ -127,8 +127,8 @@ public class SmokeRunner {
                 case JSON -> jsonModes(target);
                 case ERRORS -> errors(target);
                 case LONG_CONTEXT -> longContext(target);
-                case REPO_READ -> repoRead(target, CodingTasks.RepoRead.draw(random));
-                case EDIT -> edit(target, CodingTasks.Edit.draw(random));
+                case REPO_READ -> codingTask(check, target, CodingTasks.RepoRead.draw(random));
+                case EDIT -> codingTask(check, target, CodingTasks.Edit.draw(random));
             };
         } catch (IOException | RuntimeException e) {
             return new Tally(check, target).fail("the check could not run: " + e, null);
@@ -298,24 +298,16 @@ public class SmokeRunner {
                 + tokens + ": the prompt was cut", answer.body) : tally.pass(received + " prompt tokens");
     }
 
-    private CheckResult repoRead(Target target, CodingTasks.RepoRead task) throws IOException, InterruptedException {
-        Tally tally = new Tally(Check.REPO_READ, target);
-        Answer answer = tally.send(request(target, task.prompt()).put("max_tokens", 200));
+    /** A task whose answer code checks: the model's content must solve it. */
+    private CheckResult codingTask(Check check, Target target, CodingTasks.Task task)
+            throws IOException, InterruptedException {
+        Tally tally = new Tally(check, target);
+        Answer answer = tally.send(request(target, task.prompt()).put("max_tokens", task.maxTokens()));
         if (answer.problem() != null) {
             return tally.fail(answer.problem(), answer.body);
         }
         String problem = task.problem(String.valueOf(answer.content()));
-        return problem != null ? tally.fail(problem, answer.body) : tally.pass("named the port and the function");
-    }
-
-    private CheckResult edit(Target target, CodingTasks.Edit task) throws IOException, InterruptedException {
-        Tally tally = new Tally(Check.EDIT, target);
-        Answer answer = tally.send(request(target, task.prompt()).put("max_tokens", 600));
-        if (answer.problem() != null) {
-            return tally.fail(answer.problem(), answer.body);
-        }
-        String problem = task.problem(String.valueOf(answer.content()));
-        return problem != null ? tally.fail(problem, answer.body) : tally.pass("the edit applies and fixes calc.py");
+        return problem != null ? tally.fail(problem, answer.body) : tally.pass(task.solved());
     }
 
     private static ObjectNode request(Target target, String prompt) {
