@@ -28,10 +28,12 @@ class RequestDone implements Processor {
     private static final String DONE = "direct:request-done";
 
     private final ProducerTemplate routes;
+    private final GracefulShutdown shutdown;
     private volatile Endpoint done;
 
-    RequestDone(ProducerTemplate routes) {
+    RequestDone(ProducerTemplate routes, GracefulShutdown shutdown) {
         this.routes = routes;
+        this.shutdown = shutdown;
     }
 
     /** The route's endpoint, resolved once: resolving the URI on every request costs more than sending. */
@@ -48,8 +50,10 @@ class RequestDone implements Processor {
     public void process(Exchange exchange) {
         if (exchange.getMessage().getBody() instanceof EventStream stream) {
             long startNanos = System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
+            shutdown.streamOpened();
             stream.outcome().thenAccept(outcome -> routes.sendBody(done(), record(exchange, outcome.usage(),
-                    outcome, outcome.firstTokenNanos() > 0 ? (outcome.firstTokenNanos() - startNanos) / 1_000_000 : null)));
+                    outcome, outcome.firstTokenNanos() > 0 ? (outcome.firstTokenNanos() - startNanos) / 1_000_000 : null)))
+                    .whenComplete((recorded, failure) -> shutdown.streamClosed());
         } else {
             routes.sendBody(done(), record(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null, null));
         }
