@@ -4,6 +4,9 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
 import com.github.difflib.patch.PatchFailedException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.openai.Json;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -36,6 +39,7 @@ final class CodingTasks {
     record RepoRead(String prompt, int port, String function) implements Task {
 
         private static final String[] VERBS = {"scale", "weigh", "stretch", "combine", "amplify"};
+        private static final Pattern JSON_OBJECT = Pattern.compile("\\{[^{}]*}");
 
         static RepoRead draw(Random random) {
             int port = 2000 + random.nextInt(7000);
@@ -78,16 +82,27 @@ final class CodingTasks {
             return "named the port and the function";
         }
 
+        /** The JSON object asked for, anywhere in the answer (models wrap it in fences or words): exact values. */
         @Override
         public String problem(String answer) {
-            List<String> missing = new ArrayList<>();
-            if (!Pattern.compile("\\b" + port + "\\b").matcher(answer).find()) {
-                missing.add("the port " + port);
+            Matcher object = JSON_OBJECT.matcher(answer);
+            JsonNode json = null;
+            try {
+                json = object.find() ? Json.MAPPER.readTree(object.group()) : null;
+            } catch (IOException e) {
+                // reported below
             }
-            if (!answer.contains(function)) {
-                missing.add("the function " + function);
+            if (json == null) {
+                return "the answer holds no JSON object";
             }
-            return missing.isEmpty() ? null : "the answer does not name " + String.join(" or ", missing);
+            List<String> wrong = new ArrayList<>();
+            if (json.path("port").asInt(-1) != port) {
+                wrong.add("port " + json.path("port") + " (expected " + port + ")");
+            }
+            if (!function.equals(json.path("function").asText())) {
+                wrong.add("function " + json.path("function") + " (expected " + function + ")");
+            }
+            return wrong.isEmpty() ? null : "the answer gives " + String.join(" and ", wrong);
         }
     }
 
@@ -140,7 +155,7 @@ final class CodingTasks {
                 return "the answer holds no unified diff and no SEARCH/REPLACE block";
             }
             String code = edited.replaceAll("\\s+", "");
-            if (!code.contains("def" + function + "(width,height):")
+            if (!code.contains("def" + function + "(width,height):") || code.contains("returnwidth+height")
                     || !(code.contains("returnwidth*height") || code.contains("returnheight*width"))) {
                 return "the edit applies, but " + function + "(3, 4) would not return 12";
             }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -54,7 +56,9 @@ public final class SmokeCommand {
         springArgs.add("--caravan.host=127.0.0.1");
         springArgs.add("--caravan.port=" + freePort());
         // the suite uses the gateway's own key; no client key is needed, nor printed
-        defaultArg(springArgs, "--caravan.api-key", SmokeCommand.class.getName() + System.nanoTime());
+        byte[] unusedKey = new byte[24];
+        new SecureRandom().nextBytes(unusedKey);
+        defaultArg(springArgs, "--caravan.api-key", HexFormat.of().formatHex(unusedKey));
         // the progress line and the table, not a log line per request
         defaultArg(springArgs, "--logging.level.root", "WARN");
         defaultArg(springArgs, "--logging.level.org.apache.camel.spring.boot.SpringBootCamelContext", "ERROR");

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
@@ -151,39 +152,43 @@ public class SmokeRunner {
         ObjectNode body = request(target, "Count from one to five, in words.").put("max_tokens", 64).put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         long started = System.nanoTime();
-        HttpResponse<java.util.stream.Stream<String>> response = http.send(post(body),
-                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response = http.send(post(body), HttpResponse.BodyHandlers.ofLines());
         StringBuilder raw = new StringBuilder();
         Long ttft = null;
         int contentChunks = 0;
         boolean done = false;
         JsonNode usage = null;
         String error = null;
-        for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
-            String line = lines.next();
-            raw.append(line).append('\n');
-            if (!line.startsWith("data:")) {
-                continue;
-            }
-            String data = line.substring(5).strip();
-            if (data.equals("[DONE]")) {
-                done = true;
-                continue;
-            }
-            JsonNode event = json(data);
-            if (event.has("error")) {
-                error = event.get("error").toString();
-            }
-            if (!blank(event.path("choices").path(0).path("delta").path("content").asText(null))) {
-                contentChunks++;
-                ttft = ttft == null ? (System.nanoTime() - started) / 1_000_000 : ttft;
-            }
-            if (event.path("usage").isObject()) {
-                usage = event.get("usage");
+        try (Stream<String> events = response.body()) {
+            for (Iterator<String> lines = events.iterator(); lines.hasNext(); ) {
+                String line = lines.next();
+                raw.append(line).append('\n');
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                String data = line.substring(5).strip();
+                if (data.equals("[DONE]")) {
+                    done = true;
+                    continue;
+                }
+                JsonNode event = json(data);
+                if (event.has("error")) {
+                    error = event.get("error").toString();
+                }
+                if (!blank(event.path("choices").path(0).path("delta").path("content").asText(null))) {
+                    contentChunks++;
+                    ttft = ttft == null ? (System.nanoTime() - started) / 1_000_000 : ttft;
+                }
+                if (event.path("usage").isObject()) {
+                    usage = event.get("usage");
+                }
             }
         }
         tally.record(started, usage, target);
+        String provider = response.headers().firstValue("x-caravan-provider").orElse(null);
         String problem = response.statusCode() != 200 ? "HTTP " + response.statusCode()
+                : !target.provider().equals(provider)
+                        ? "answered by provider '" + provider + "', not '" + target.provider() + "'"
                 : !response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream")
                         ? "not an event stream"
                 : error != null ? "the stream ended with an error: " + error

@@ -27,8 +27,11 @@ record LedgerRow(String id, String requestId, long at, String keyName, String me
 
     static LedgerRow of(RequestRecord r) {
         Usage u = r.usage();
-        return new LedgerRow(ClientRequest.newId(), r.requestId(), r.time().toEpochMilli(), r.key(), r.method(), r.path(), r.model(),
-                r.provider(), r.upstreamModel(), r.status(), r.error(),
+        // cut to the columns' widths: the path and model come from clients, and one row the database refuses
+        // must not hold up the others
+        return new LedgerRow(ClientRequest.newId(), cut(r.requestId(), 128), r.time().toEpochMilli(), cut(r.key(), 200),
+                cut(r.method(), 16), cut(r.path(), 500), cut(r.model(), 300), cut(r.provider(), 100),
+                cut(r.upstreamModel(), 300), r.status(), cut(r.error(), 100),
                 u == null ? null : u.promptTokens(), u == null ? null : u.completionTokens(),
                 u == null ? null : u.cachedTokens(), u == null ? null : u.reasoningTokens(), u != null && u.estimated(),
                 r.cost(), r.costCurrency(), r.durationMillis(), r.ttftMillis(),
@@ -46,7 +49,11 @@ record LedgerRow(String id, String requestId, long at, String keyName, String me
     }
 
     private static AttemptRow attempt(Attempt a) {
-        return new AttemptRow(a.provider(), a.upstreamModel(), a.outcome(), a.millis());
+        return new AttemptRow(cut(a.provider(), 100), cut(a.upstreamModel(), 300), cut(a.outcome(), 100), a.millis());
+    }
+
+    private static String cut(String text, int length) {
+        return text == null || text.length() <= length ? text : text.substring(0, length);
     }
 
     /** The UTC day, as reports group by it. */

@@ -7,7 +7,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,13 +44,13 @@ class LedgerStore {
     /** @return how many of the rows were new */
     int write(List<LedgerRow> rows) {
         Integer written = transactions.execute(status -> {
-            int[][] counts = jdbc.batchUpdate(INSERT_RECORD, rows, rows.size(), LedgerStore::setRecord);
-            List<LedgerRow> fresh = new ArrayList<>(rows.size());
-            for (int i = 0; i < rows.size(); i++) {
-                if (counts[0][i] > 0) {
-                    fresh.add(rows.get(i));
-                }
-            }
+            // the rows already in, asked for rather than read from update counts: drivers may not report them
+            // (PostgreSQL's reWriteBatchedInserts); a row is only ever written by the replica that made it
+            Set<String> present = new HashSet<>(jdbc.queryForList("select id from usage_record where id in ("
+                    + String.join(",", Collections.nCopies(rows.size(), "?")) + ")", String.class,
+                    rows.stream().map(LedgerRow::id).toArray()));
+            List<LedgerRow> fresh = rows.stream().filter(row -> !present.contains(row.id())).toList();
+            jdbc.batchUpdate(INSERT_RECORD, fresh, Math.max(1, fresh.size()), LedgerStore::setRecord);
             List<Object[]> failedCalls = new ArrayList<>();
             for (LedgerRow row : fresh) {
                 for (int seq = 0; seq < row.attempts().size(); seq++) {

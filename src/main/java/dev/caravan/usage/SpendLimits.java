@@ -26,6 +26,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -37,6 +38,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component("spendLimits")
 public class SpendLimits {
+
+    /** Tokens a single request is estimated at, at most: far past any model, far below overflow. */
+    private static final long MAX_ESTIMATE = 1_000_000_000L;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
@@ -86,8 +90,10 @@ public class SpendLimits {
         }
         OpenAiRequest request = exchange.getMessage().getMandatoryBody(OpenAiRequest.class);
         long prompt = (request.raw().length + 2) / 3;
+        // client values: never negative (that would lower the counters), never past what a counter holds
+        long maxTokens = Math.min(MAX_ESTIMATE, Math.max(0, request.maxTokens().orElse(defaultMaxTokens)));
         long completion = request.operation() == OpenAiRequest.Operation.EMBEDDINGS ? 0
-                : request.maxTokens().orElse(defaultMaxTokens) * Math.max(1, request.choices());
+                : Math.min(MAX_ESTIMATE, maxTokens * Math.min(MAX_ESTIMATE, Math.max(1, request.choices())));
         BigDecimal cost = prices.cost(exchange.getProperty(ModelCatalog.PROVIDER, String.class),
                 exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
                 new Usage(prompt, completion, 0, 0, true)).orElse(BigDecimal.ZERO);
@@ -100,7 +106,7 @@ public class SpendLimits {
                 cost, prompt + completion);
         try {
             transactions.executeWithoutResult(status -> hold(reservation, limits, now));
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             throw new GatewayException(new OpenAiError(503, "Spend limits cannot be checked: the usage database "
                     + "is unavailable.", "server_error", null, "limits_unavailable"), 5L);
         }

@@ -85,6 +85,12 @@ final class Spool {
         return rows;
     }
 
+    /** Keeps a row the database refuses (not an outage: it would refuse it again) beside the spool. */
+    void reject(LedgerRow row) throws IOException {
+        Files.writeString(dir.resolve("rejected.log"), WRITER.writeValueAsString(row) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
     void written(Path file, int rows) throws IOException {
         Files.delete(file);
         records -= rows;

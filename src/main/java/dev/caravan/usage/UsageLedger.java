@@ -3,6 +3,7 @@ package dev.caravan.usage;
 import dev.caravan.metrics.GatewayMetrics;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -120,7 +122,7 @@ public class UsageLedger {
     private void write(List<LedgerRow> batch) {
         if (databaseUp) {
             try {
-                store.write(batch);
+                storeEachIfRefused(batch);
                 return;
             } catch (RuntimeException e) {
                 databaseDown(e);
@@ -143,7 +145,7 @@ public class UsageLedger {
         try {
             for (Path file : spool.files()) {
                 List<LedgerRow> rows = spool.read(file);
-                store.write(rows);
+                storeEachIfRefused(rows);
                 spool.written(file, rows.size());
                 written += rows.size();
             }
@@ -157,6 +159,31 @@ public class UsageLedger {
         if (!databaseUp) {
             databaseUp = true;
             LOG.info("Usage database is back: {} spooled records written", written);
+        }
+    }
+
+    /**
+     * Writes the rows; when the database refuses the batch for a row's content (not for an outage), writes
+     * them one by one and sets the refused ones aside, so one bad row cannot hold up the ledger.
+     */
+    private void storeEachIfRefused(List<LedgerRow> rows) {
+        try {
+            store.write(rows);
+        } catch (DataIntegrityViolationException refused) {
+            for (LedgerRow row : rows) {
+                try {
+                    store.write(List.of(row));
+                } catch (DataIntegrityViolationException e) {
+                    try {
+                        spool.reject(row);
+                    } catch (IOException io) {
+                        throw new UncheckedIOException(io);
+                    }
+                    LOG.error("Usage record {} (request {}) refused by the database and set aside in {}: {}",
+                            row.id(), row.requestId(), properties.spoolDir(),
+                            NestedExceptionUtils.getMostSpecificCause(e).getMessage());
+                }
+            }
         }
     }
 

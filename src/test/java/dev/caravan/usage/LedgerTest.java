@@ -102,6 +102,18 @@ class LedgerTest extends GatewayTest {
     }
 
     @Test
+    void aRequestWithValuesWiderThanTheLedgerColumnsIsRecordedAndHoldsUpNoOther() throws Exception {
+        String longPath = "/v1/" + "x".repeat(600);
+        HttpResponse<String> odd = get(longPath, CLIENT_KEY);
+        HttpResponse<String> next = post(CHAT, chat("deepseek-chat"));
+        assertThat(odd.statusCode()).isEqualTo(404);
+
+        assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(List.of(odd, next)))).hasSize(2);
+        assertThat(db.queryForObject("select path from usage_record where request_id = ?", String.class,
+                odd.headers().firstValue("x-request-id").orElseThrow())).isEqualTo(longPath.substring(0, 500));
+    }
+
+    @Test
     void theReportRefusesWhatItCannotReadAndOnlyOpensToTheAdminKey() {
         assertError(get("/admin/usage?group_by=colour", ADMIN_KEY), 400, "invalid_value");
         assertError(get("/admin/usage?from=yesterday", ADMIN_KEY), 400, "invalid_value");

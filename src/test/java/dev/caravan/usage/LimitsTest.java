@@ -58,6 +58,8 @@ class LimitsTest extends GatewayTest {
                 .path("message").asText()).contains("1000 tokens per minute");
 
         // each reserves its prompt (about 30) and 300 completion tokens; each settles at 18 (11 + 7)
+        long minute = Instant.now().getEpochSecond() / 60;
+        long before = tokensIn(minute);
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             HttpResponse<String> response = post(CHAT, withMaxTokens(300), METERED_KEY);
@@ -65,9 +67,19 @@ class LimitsTest extends GatewayTest {
             awaitSettled(response);
         }
         assertThat(statuses).as("settled usage frees the minute's tokens").containsOnly(200);
-        long minute = Instant.now().getEpochSecond() / 60;
-        assertThat(db.queryForObject("select tokens from key_rate where key_name = 'metered' and epoch_minute = ?",
-                Long.class, minute)).isEqualTo(8 * 18);
+        assertThat(tokensIn(minute) - before).isEqualTo(8 * 18);
+    }
+
+    @Test
+    void aNegativeMaxTokensCannotLowerTheCounters() throws Exception {
+        awaitFreshMinute();
+        HttpResponse<String> negative = post(CHAT, withMaxTokens(-1_000_000_000), METERED_KEY);
+        assertThat(negative.statusCode()).isEqualTo(200);
+        awaitSettled(negative);
+
+        assertThat(tokensIn(Instant.now().getEpochSecond() / 60)).isNotNegative();
+        assertThat(post(CHAT, withMaxTokens(2000), METERED_KEY).statusCode()).as("the limit still holds")
+                .isEqualTo(429);
     }
 
     @Test
@@ -111,6 +123,12 @@ class LimitsTest extends GatewayTest {
 
         assertThat(db.queryForList("select epoch_minute from key_rate where key_name = 'pruned'", Long.class))
                 .containsExactly(now - 59);
+    }
+
+    /** The tokens key name {@code metered} has used in the minute. */
+    private long tokensIn(long minute) {
+        return db.queryForObject("select coalesce(sum(tokens), 0) from key_rate where key_name = 'metered' "
+                + "and epoch_minute = ?", Long.class, minute);
     }
 
     /** Waits until the request is in the ledger: its reservation is settled in the same transaction. */
