@@ -105,7 +105,7 @@ public class SpendLimits {
                 limits.monthlyBudget() != null ? "month:" + YearMonth.from(today) : null,
                 cost, prompt + completion);
         try {
-            transactions.executeWithoutResult(status -> hold(reservation, limits, now));
+            transactions.executeWithoutResult(status -> hold(reservation, limits, now, today));
         } catch (DataAccessException | TransactionException e) {
             throw new GatewayException(new OpenAiError(503, "Spend limits cannot be checked: the usage database "
                     + "is unavailable.", "server_error", null, "limits_unavailable"), 5L);
@@ -113,7 +113,7 @@ public class SpendLimits {
         exchange.setProperty(Reservation.PROPERTY, reservation);
     }
 
-    private void hold(Reservation r, GatewayKey.Limits limits, Instant now) {
+    private void hold(Reservation r, GatewayKey.Limits limits, Instant now, LocalDate today) {
         if (r.minute() != null) {
             long nextMinute = 60 - now.getEpochSecond() % 60;
             jdbc.update("insert into key_rate (key_name, epoch_minute, requests, tokens) values (?, ?, 0, 0) "
@@ -130,7 +130,6 @@ public class SpendLimits {
                         + "minute; this request may use " + r.tokens() + " (its prompt and max_tokens).", nextMinute);
             }
         }
-        LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         if (r.day() != null) {
             holdSpend(r, r.day(), limits.dailyBudget(), "daily", Duration.between(now,
                     today.plusDays(1).atStartOfDay(ZoneOffset.UTC)));

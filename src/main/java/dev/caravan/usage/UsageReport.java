@@ -78,9 +78,10 @@ public class UsageReport {
         if (column == null) {
             throw invalid("group_by", "'group_by' must be one of key, model, provider, day.");
         }
-        LocalDate today = clock.instant().atOffset(ZoneOffset.UTC).toLocalDate();
-        Instant from = instant(query, "from", today.withDayOfMonth(1), false);
-        Instant to = instant(query, "to", today, true);
+        Instant now = clock.instant();
+        Instant from = instant(query, "from", false,
+                now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+        Instant to = instant(query, "to", true, now);
         List<Group> groups = jdbc.query("select " + column + ", count(*), "
                 + "sum(case when accepted then 1 else 0 end), sum(case when status >= 400 then 1 else 0 end), "
                 + "coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
@@ -144,10 +145,10 @@ public class UsageReport {
     }
 
     /** A date (the start of its UTC day, or of the next one for an inclusive end) or an ISO-8601 instant. */
-    private Instant instant(Map<String, List<String>> query, String name, LocalDate absent, boolean end) {
+    private static Instant instant(Map<String, List<String>> query, String name, boolean end, Instant absent) {
         String value = parameter(query, name, null);
         if (value == null) {
-            return end ? clock.instant() : absent.atStartOfDay(ZoneOffset.UTC).toInstant();
+            return absent;
         }
         try {
             if (value.length() == 10) {
