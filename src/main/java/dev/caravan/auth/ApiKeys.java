@@ -2,18 +2,25 @@ package dev.caravan.auth;
 
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
+import dev.caravan.reload.ReloadableSettings;
+import dev.caravan.reload.SettingsProblem;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.camel.Endpoint;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,7 +28,7 @@ import org.springframework.stereotype.Component;
  * once, so no default ever serves unauthenticated.
  */
 @Component
-public class ApiKeys {
+public class ApiKeys implements ReloadableSettings {
 
     private static final String HASH_PREFIX = "sha256:";
     /** One digest per thread: looking one up per request costs more than hashing the key. */
@@ -36,14 +43,20 @@ public class ApiKeys {
     /** The name of the gateway's own key, with which the smoke suite calls the routes. */
     public static final String SMOKE_KEY_NAME = "smoke";
 
-    private final Map<String, Entry> byDigest = new HashMap<>();
     /** Made at start-up, held only here and never shown: the smoke suite's key for the gateway's own port. */
     private final String smokeKey = generate();
-    private final Map<String, GatewayKey.Limits> limitsByName = new HashMap<>();
+    /** The key generated when none is configured; kept across reloads that still configure none. */
+    private String generatedDigest;
     private final Clock clock;
+    private final List<Consumer<Map<String, GatewayKey.Limits>>> limitListeners = new CopyOnWriteArrayList<>();
+    private volatile Keys keys;
 
     /** A configured key: who it is, and whether it still works. */
     private record Entry(GatewayKey key, Instant expires, boolean revoked) {
+    }
+
+    /** The keys by digest and the limits by name: replaced whole on reload. */
+    private record Keys(Map<String, Entry> byDigest, Map<String, GatewayKey.Limits> limitsByName) {
     }
 
     @Autowired
@@ -53,14 +66,36 @@ public class ApiKeys {
 
     ApiKeys(KeyProperties properties, Clock clock) {
         this.clock = clock;
-        for (KeyProperties.Key key : properties.keys()) {
+        this.keys = build(properties);
+    }
+
+    @Override
+    public Runnable prepare(Binder candidate, Collection<Endpoint> endpoints) {
+        Keys edited = build(candidate.bindOrCreate("caravan", KeyProperties.class));
+        return () -> {
+            keys = edited;
+            limitListeners.forEach(listener -> listener.accept(limitsByName()));
+        };
+    }
+
+    /** Calls the listener with the limits by name whenever a reload changes the keys. */
+    public void onLimitsChanged(Consumer<Map<String, GatewayKey.Limits>> listener) {
+        limitListeners.add(listener);
+    }
+
+    private Keys build(KeyProperties properties) {
+        Map<String, Entry> byDigest = new HashMap<>();
+        Map<String, GatewayKey.Limits> limitsByName = new HashMap<>();
+        for (int i = 0; i < properties.keys().size(); i++) {
+            KeyProperties.Key key = properties.keys().get(i);
+            String property = "caravan.keys[" + i + "]";
             if (key.name() == null || key.name().isBlank() || key.key() == null || key.key().isBlank()) {
-                throw new IllegalArgumentException("every entry of caravan.keys needs a name and a key");
+                throw new SettingsProblem(property, "every entry of caravan.keys needs a name and a key");
             }
             // the limits belong to the name: keys being rotated share one budget
             GatewayKey.Limits limits = limitsByName.merge(key.name(), key.limits(), (a, b) -> {
                 if (!a.equals(b)) {
-                    throw new IllegalArgumentException("the keys named '" + key.name()
+                    throw new SettingsProblem(property, "the keys named '" + key.name()
                             + "' in caravan.keys set different limits; keys sharing a name share its limits");
                 }
                 return a;
@@ -74,13 +109,17 @@ public class ApiKeys {
             byDigest.put(sha256(properties.apiKey()), new Entry(GatewayKey.unlimited("default"), null, false));
         }
         if (byDigest.isEmpty()) {
-            String generated = generate();
-            byDigest.put(sha256(generated), new Entry(GatewayKey.unlimited("default"), null, false));
-            // printed, not logged: it is a secret, and shown this once
-            System.out.println("\nNo gateway key configured (CARAVAN_API_KEY or caravan.keys); generated one for "
-                    + "this run:\n\n    " + generated + "\n");
+            if (generatedDigest == null) {
+                String generated = generate();
+                generatedDigest = sha256(generated);
+                // printed, not logged: it is a secret, and shown this once
+                System.out.println("\nNo gateway key configured (CARAVAN_API_KEY or caravan.keys); generated one for "
+                        + "this run:\n\n    " + generated + "\n");
+            }
+            byDigest.put(generatedDigest, new Entry(GatewayKey.unlimited("default"), null, false));
         }
         byDigest.put(sha256(smokeKey), new Entry(GatewayKey.unlimited(SMOKE_KEY_NAME), null, false));
+        return new Keys(Map.copyOf(byDigest), Map.copyOf(limitsByName));
     }
 
     /** The gateway's own key, for the smoke suite. */
@@ -90,7 +129,7 @@ public class ApiKeys {
 
     /** The key names that have limits, with them. */
     public Map<String, GatewayKey.Limits> limitsByName() {
-        Map<String, GatewayKey.Limits> limited = new HashMap<>(limitsByName);
+        Map<String, GatewayKey.Limits> limited = new HashMap<>(keys.limitsByName());
         limited.values().removeIf(limits -> !limits.any());
         return limited;
     }
@@ -100,7 +139,7 @@ public class ApiKeys {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("Missing API key: send 'Authorization: Bearer <key>'.");
         }
-        Entry entry = byDigest.get(sha256(authorization.substring(7).strip()));
+        Entry entry = keys.byDigest().get(sha256(authorization.substring(7).strip()));
         if (entry == null) {
             throw unauthorized("Incorrect API key provided.");
         }

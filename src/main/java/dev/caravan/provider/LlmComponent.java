@@ -70,11 +70,16 @@ public class LlmComponent extends DefaultComponent {
 
     /** The provider's breaker, with the named settings. */
     CircuitBreaker breaker(String provider, String config) {
-        if (!breakers.getConfiguration(config).isPresent()) {
+        breakerSettings(provider, config);
+        return breakers.circuitBreaker(provider, config);
+    }
+
+    /** @throws IllegalArgumentException when there are no such breaker settings */
+    void breakerSettings(String provider, String config) {
+        if (breakers.getConfiguration(config).isEmpty()) {
             throw new IllegalArgumentException("Provider '" + provider + "': no breaker settings 'caravan.breakers."
                     + config + "'");
         }
-        return breakers.circuitBreaker(provider, config);
     }
 
     GatewayMetrics metrics() {

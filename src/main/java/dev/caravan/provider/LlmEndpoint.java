@@ -4,6 +4,7 @@ import dev.caravan.routing.ModelCatalog;
 import dev.caravan.openai.OpenAiRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * One provider: where it is, its key, its adapter, its timeouts and the models it serves. A provider whose
  * key is unset (or that is disabled) starts but is not routable: its models are neither served nor listed.
  */
-public class LlmEndpoint extends DefaultEndpoint {
+public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provider {
 
     private final String provider;
     private String baseUrl = "";
@@ -74,10 +75,22 @@ public class LlmEndpoint extends DefaultEndpoint {
         return enabled && (DemoUpstream.BASE_URL.equals(baseUrl) || !apiKey.isBlank());
     }
 
+    /** What can be checked before the provider starts: a reload checks it before swapping anything in. */
+    @Override
+    protected void doInit() throws Exception {
+        super.doInit();
+        providerAdapter = getComponent().adapter(adapter);
+        getComponent().breakerSettings(provider, breaker);
+        if (routable() && !DemoUpstream.BASE_URL.equals(baseUrl) && !baseUrl.startsWith("http://")
+                && !baseUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("Provider '" + provider + "': baseUrl must be an http(s) URL or '"
+                    + DemoUpstream.BASE_URL + "', got '" + baseUrl + "'");
+        }
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        providerAdapter = getComponent().adapter(adapter);
         circuitBreaker = getComponent().breaker(provider, breaker);
         if (routable()) {
             upstream = createUpstream();
@@ -88,10 +101,6 @@ public class LlmEndpoint extends DefaultEndpoint {
     private Upstream createUpstream() {
         if (DemoUpstream.BASE_URL.equals(baseUrl)) {
             return new DemoUpstream();
-        }
-        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
-            throw new IllegalArgumentException("Provider '" + provider + "': baseUrl must be an http(s) URL or '"
-                    + DemoUpstream.BASE_URL + "', got '" + baseUrl + "'");
         }
         return new HttpUpstream(baseUrl, apiKey, Duration.ofMillis(connectTimeout),
                 Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().executor());
@@ -155,8 +164,14 @@ public class LlmEndpoint extends DefaultEndpoint {
         return totalTimeout;
     }
 
-    String provider() {
+    @Override
+    public String provider() {
         return provider;
+    }
+
+    @Override
+    public Set<String> modelNames() {
+        return ModelCatalog.parseModels(models).keySet();
     }
 
     ProviderAdapter providerAdapter() {

@@ -4,11 +4,16 @@ import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.reload.ReloadableSettings;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,7 +22,7 @@ import org.springframework.stereotype.Component;
  * the caller's key may use and a routable provider serves.
  */
 @Component("fallbackChain")
-public class FallbackChain {
+public class FallbackChain implements ReloadableSettings {
 
     /** Exchange property: the models of the chain not tried yet. */
     static final String REMAINING = "caravanFallbacks";
@@ -26,27 +31,52 @@ public class FallbackChain {
     /** Exchange property: how many times the request fell back. */
     public static final String TAKEN = "caravanFallbacksTaken";
 
-    private final Map<String, List<String>> chains;
-    private final Map<String, String> longContext;
+    /** The chains and long-context models, replaced whole on reload. */
+    private record Chains(Map<String, List<String>> fallbacks, Map<String, String> longContext) {
+
+        Chains(RoutingProperties properties) {
+            this(Map.copyOf(properties.fallbacks()), Map.copyOf(properties.longContext()));
+        }
+    }
+
+    private volatile Chains chains;
     private final ResolveModel resolver;
     private final GatewayMetrics metrics;
 
     FallbackChain(RoutingProperties properties, ResolveModel resolver, GatewayMetrics metrics) {
         this.metrics = metrics;
-        this.chains = Map.copyOf(properties.fallbacks());
-        this.longContext = Map.copyOf(properties.longContext());
+        this.chains = new Chains(properties);
         this.resolver = resolver;
+    }
+
+    @Override
+    public Runnable prepare(Binder candidate, Collection<Endpoint> endpoints) {
+        RoutingProperties routing = candidate.bindOrCreate("caravan", RoutingProperties.class);
+        Map<String, Set<String>> providers = ModelCatalog.providers(endpoints);
+        Set<String> aliases = routing.aliases().keySet();
+        routing.fallbacks().forEach((model, chain) -> {
+            for (int i = 0; i < chain.size(); i++) {
+                ModelCatalog.checkTarget("caravan.fallbacks" + ModelCatalog.key(model) + "[" + i + "]", chain.get(i),
+                        providers, aliases);
+            }
+        });
+        routing.longContext().forEach((model, target) -> ModelCatalog.checkTarget(
+                "caravan.long-context" + ModelCatalog.key(model), target, providers, aliases));
+        Chains edited = new Chains(routing);
+        return () -> chains = edited;
     }
 
     /** Route step: starts the chain (and long-context model) of the model the client asked for. */
     public void start(Exchange exchange) {
         String model = exchange.getMessage().getBody(OpenAiRequest.class).model();
-        List<String> chain = chains.get(model);
+        Chains current = chains;
+        List<String> chain = current.fallbacks().get(model);
         if (chain != null && !chain.isEmpty()) {
             exchange.setProperty(REMAINING, new ArrayDeque<>(chain));
         }
-        if (longContext.containsKey(model)) {
-            exchange.setProperty(LONG_CONTEXT, longContext.get(model));
+        String longContext = current.longContext().get(model);
+        if (longContext != null) {
+            exchange.setProperty(LONG_CONTEXT, longContext);
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.caravan.routing;
 
+import dev.caravan.reload.ReloadableSettings;
+import dev.caravan.reload.SettingsProblem;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,18 +12,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.camel.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.stereotype.Component;
 
 /**
  * Which provider serves which model. Providers register while their endpoint runs; aliases come from
  * {@code caravan.aliases}. A name resolves, in this order, as an alias, as a model a routable provider
  * lists, or as {@code <provider>/<upstream model>}. Lookups read an immutable snapshot, rebuilt only
- * when a provider starts or stops.
+ * when a provider starts or stops, or aliases are reloaded; while a reload replaces routes, the snapshot
+ * stays as it was until all are replaced.
  */
 @Component
-public class ModelCatalog {
+public class ModelCatalog implements ReloadableSettings {
+
+    /** What an endpoint of the route files serves: how a reload checks names against the new providers. */
+    public interface Provider {
+        String provider();
+
+        /** Public model names. */
+        Set<String> modelNames();
+    }
 
     /** Exchange property: the provider id chosen for the request. */
     public static final String PROVIDER = "caravanProvider";
@@ -41,17 +56,85 @@ public class ModelCatalog {
     }
 
     /** What requests are routed by: immutable, replaced whole when a provider starts or stops. */
-    private record Snapshot(Set<String> routable, Map<String, Route> names, List<Listed> listing) {
+    private record Snapshot(Set<String> routable, Map<String, Route> names, List<Listed> listing,
+                            Set<String> aliases) {
     }
 
     /** Registered providers by id; sorted, so the first id wins a model two providers list (logged). */
     private final Map<String, Map<String, String>> providers = new TreeMap<>();
     private final Set<String> routable = new HashSet<>();
-    private final Map<String, String> aliases;
-    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of(), List.of());
+    /** Running endpoints per provider id: while a reload replaces a route, the old and the new one both do. */
+    private final Map<String, Integer> running = new HashMap<>();
+    /** Providers whose routes a reload is about to remove: not routed to any more. */
+    private final Set<String> retired = new HashSet<>();
+    private Map<String, String> aliases;
+    /** While a reload replaces routes: the snapshot is rebuilt once they all are. */
+    private boolean swapping;
+    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of(), List.of(), Set.of());
 
     ModelCatalog(RoutingProperties properties) {
         this.aliases = new TreeMap<>(properties.aliases());
+    }
+
+    @Override
+    public Runnable prepare(Binder candidate, Collection<Endpoint> endpoints) {
+        RoutingProperties routing = candidate.bindOrCreate("caravan", RoutingProperties.class);
+        Map<String, Set<String>> providers = providers(endpoints);
+        routing.aliases().forEach((alias, target) ->
+                checkTarget("caravan.aliases" + key(alias), target, providers, routing.aliases().keySet()));
+        Map<String, String> edited = new TreeMap<>(routing.aliases());
+        return () -> {
+            synchronized (this) {
+                aliases = edited;
+                if (!swapping) {
+                    rebuild(null);
+                }
+            }
+        };
+    }
+
+    @Override
+    public synchronized void routesSwapping() {
+        swapping = true;
+    }
+
+    /** Rebuilds the snapshot once, without the providers of the routes about to be removed. */
+    @Override
+    public synchronized void routesSwapped(Collection<Endpoint> removed) {
+        swapping = false;
+        for (String provider : providers(removed).keySet()) {
+            if (running.getOrDefault(provider, 0) <= 1) {
+                retired.add(provider);
+            }
+        }
+        rebuild(null);
+    }
+
+    /** The providers among the endpoints, with the model names each serves. */
+    static Map<String, Set<String>> providers(Collection<Endpoint> endpoints) {
+        Map<String, Set<String>> providers = new TreeMap<>();
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint instanceof Provider provider) {
+                providers.put(provider.provider(), provider.modelNames());
+            }
+        }
+        return providers;
+    }
+
+    /** @throws SettingsProblem unless the target is a model a provider lists, an alias, or {@code <provider>/...} */
+    static void checkTarget(String property, String target, Map<String, Set<String>> providers, Set<String> aliases) {
+        int slash = target.indexOf('/');
+        boolean known = aliases.contains(target) || providers.values().stream().anyMatch(m -> m.contains(target))
+                || slash > 0 && slash < target.length() - 1 && providers.containsKey(target.substring(0, slash));
+        if (!known) {
+            throw new SettingsProblem(property, "'" + target + "' is no model a provider lists, no alias, and not "
+                    + "<provider>/<model> of a provider in the route files " + providers.keySet());
+        }
+    }
+
+    /** A map key as a property name part: bracketed when it has dots or slashes. */
+    static String key(String name) {
+        return name.matches("[a-z0-9-]+") ? "." + name : ".[" + name + "]";
     }
 
     /** Parses {@code a,b=upstream-b}: public names, each with its upstream id when that differs. */
@@ -70,27 +153,41 @@ public class ModelCatalog {
 
     public synchronized void register(String id, Map<String, String> models, boolean isRoutable) {
         providers.put(id, Collections.unmodifiableMap(new LinkedHashMap<>(models)));
+        running.merge(id, 1, Integer::sum);
+        retired.remove(id);
         if (isRoutable) {
             routable.add(id);
         } else {
             routable.remove(id);
         }
-        rebuild(id);
+        if (!swapping) {
+            rebuild(id);
+        }
         LOG.info("Provider '{}' {}", id, isRoutable ? "serves " + models.keySet()
                 : "is not routable (no key set, or disabled)");
     }
 
+    /** An endpoint of the provider stopped; the provider goes when none runs (a reload may start the next first). */
     public synchronized void unregister(String id) {
+        if (running.merge(id, -1, Integer::sum) > 0) {
+            return;
+        }
+        running.remove(id);
+        retired.remove(id);
         providers.remove(id);
         routable.remove(id);
-        rebuild(null);
+        if (!swapping) {
+            rebuild(null);
+        }
     }
 
     /** @param changed the provider just registered: conflicts it takes part in are logged */
     private void rebuild(String changed) {
         Map<String, Route> models = new LinkedHashMap<>();
+        Set<String> routableNow = new HashSet<>(routable);
+        routableNow.removeAll(retired);
         providers.forEach((id, served) -> {
-            if (routable.contains(id)) {
+            if (routableNow.contains(id)) {
                 served.forEach((model, upstream) -> {
                     Route first = models.putIfAbsent(model, new Route(id, upstream));
                     if (first != null && (id.equals(changed) || first.provider().equals(changed))) {
@@ -100,7 +197,6 @@ public class ModelCatalog {
                 });
             }
         });
-        Set<String> routableNow = Set.copyOf(routable);
         Map<String, Route> names = new LinkedHashMap<>(models);
         // an alias may also redirect a name a provider lists
         aliases.forEach((alias, target) -> {
@@ -112,13 +208,13 @@ public class ModelCatalog {
             }
         });
         List<Listed> listing = names.entrySet().stream().map(e -> new Listed(e.getKey(), e.getValue())).toList();
-        snapshot = new Snapshot(routableNow, Map.copyOf(names), listing);
+        snapshot = new Snapshot(Set.copyOf(routableNow), Map.copyOf(names), listing, Set.copyOf(aliases.keySet()));
     }
 
     public Optional<Route> resolve(String model) {
         Snapshot current = snapshot;
         Route named = current.names().get(model);
-        return Optional.ofNullable(named != null || aliases.containsKey(model) ? named
+        return Optional.ofNullable(named != null || current.aliases().contains(model) ? named
                 : prefixed(current.routable(), model));
     }
 

@@ -1,59 +1,36 @@
 package dev.caravan.usage;
 
 import dev.caravan.openai.Usage;
+import dev.caravan.reload.ReloadableSettings;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.util.Locale;
-import java.util.Map;
+import java.util.Collection;
 import java.util.Optional;
-import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.apache.camel.Endpoint;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.stereotype.Component;
 
-/**
- * Prices per million tokens, by provider and upstream model ({@code caravan.prices.<provider>.<model>}),
- * and the currency costs are reported in. A model without a price has an unknown cost, never zero.
- *
- * @param prices         provider → upstream model → price
- * @param reportCurrency the currency costs are reported in, {@code USD} or {@code CNY}
- * @param cnyPerUsd      the conversion between the two
- */
-@ConfigurationProperties("caravan")
-public record PriceBook(@DefaultValue Map<String, Map<String, Price>> prices, @DefaultValue("USD") String reportCurrency,
-                 @DefaultValue("7.1") BigDecimal cnyPerUsd) {
+/** The prices that apply ({@code caravan.prices}, {@code caravan.report-currency}), replaced whole on reload. */
+@Component
+public class PriceBook implements ReloadableSettings {
 
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    private volatile Prices prices;
 
-    /**
-     * @param input       per million prompt tokens not served from cache
-     * @param output      per million completion tokens (reasoning tokens included, as providers count them)
-     * @param cachedInput per million prompt tokens served from cache; the input price when absent
-     * @param currency    {@code USD} or {@code CNY}
-     * @param asOf        when the list price was taken
-     */
-    public record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput, @DefaultValue("USD") String currency,
-                 String asOf) {
+    PriceBook(Prices prices) {
+        this.prices = prices;
     }
 
     /** The cost of the usage in the report currency, if the model has a price. */
     public Optional<BigDecimal> cost(String provider, String upstreamModel, Usage usage) {
-        Price price = prices.getOrDefault(provider, Map.of()).get(upstreamModel);
-        if (price == null || usage == null) {
-            return Optional.empty();
-        }
-        BigDecimal cached = BigDecimal.valueOf(usage.cachedTokens());
-        BigDecimal uncached = BigDecimal.valueOf(Math.max(0, usage.promptTokens() - usage.cachedTokens()));
-        BigDecimal amount = uncached.multiply(price.input())
-                .add(cached.multiply(price.cachedInput() != null ? price.cachedInput() : price.input()))
-                .add(BigDecimal.valueOf(usage.completionTokens()).multiply(price.output()))
-                .divide(MILLION, MathContext.DECIMAL64);
-        return Optional.of(convert(amount, price.currency().toUpperCase(Locale.ROOT)));
+        return prices.cost(provider, upstreamModel, usage);
     }
 
-    private BigDecimal convert(BigDecimal amount, String from) {
-        String to = reportCurrency.toUpperCase(Locale.ROOT);
-        if (from.equals(to)) {
-            return amount;
-        }
-        return from.equals("CNY") ? amount.divide(cnyPerUsd, MathContext.DECIMAL64) : amount.multiply(cnyPerUsd);
+    public String reportCurrency() {
+        return prices.reportCurrency();
+    }
+
+    @Override
+    public Runnable prepare(Binder candidate, Collection<Endpoint> endpoints) {
+        Prices edited = candidate.bindOrCreate("caravan", Prices.class);
+        return () -> prices = edited;
     }
 }

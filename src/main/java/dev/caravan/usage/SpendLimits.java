@@ -53,19 +53,32 @@ public class SpendLimits {
                 @Value("${caravan.limits.default-max-tokens:4096}") long defaultMaxTokens, ApiKeys keys,
                 GatewayMetrics metrics) {
         this(jdbc, transactions, prices, defaultMaxTokens, Clock.systemUTC());
-        keys.limitsByName().forEach((name, limits) -> {
-            meterRemaining(metrics, name, false, limits.dailyBudget());
-            meterRemaining(metrics, name, true, limits.monthlyBudget());
+        meterBudgets(metrics, keys.limitsByName());
+        keys.onLimitsChanged(limits -> meterBudgets(metrics, limits));
+    }
+
+    /** A gauge per key name and budget; one whose budget a reload removed reads NaN. */
+    private void meterBudgets(GatewayMetrics metrics, Map<String, GatewayKey.Limits> limits) {
+        budgets = limits;
+        limits.forEach((name, limit) -> {
+            for (boolean monthly : new boolean[] {false, true}) {
+                if ((monthly ? limit.monthlyBudget() : limit.dailyBudget()) != null) {
+                    metrics.gauge("caravan.budget.remaining", "Budget left in the current period, in the report "
+                            + "currency", this, self -> self.remaining(name, monthly), "key", name, "period",
+                            monthly ? "month" : "day");
+                }
+            }
         });
     }
 
-    private void meterRemaining(GatewayMetrics metrics, String keyName, boolean monthly, BigDecimal cap) {
-        if (cap != null) {
-            metrics.gauge("caravan.budget.remaining", "Budget left in the current period, in the report currency",
-                    this, self -> self.remaining(keyName, monthly, cap), "key", keyName, "period",
-                    monthly ? "month" : "day");
-        }
+    private double remaining(String keyName, boolean monthly) {
+        GatewayKey.Limits limit = budgets.get(keyName);
+        BigDecimal cap = limit == null ? null : monthly ? limit.monthlyBudget() : limit.dailyBudget();
+        return cap == null ? Double.NaN : remaining(keyName, monthly, cap);
     }
+
+    /** The budgets the gauges read, by key name. */
+    private volatile Map<String, GatewayKey.Limits> budgets = Map.of();
 
     SpendLimits(JdbcTemplate jdbc, TransactionTemplate transactions, PriceBook prices, long defaultMaxTokens,
                 Clock clock) {

@@ -94,7 +94,7 @@ public abstract class GatewayTest {
     protected static final int PORT = freePort();
     /** This test run's name, for files and database objects of its own. */
     protected static final String RUN = "run" + Long.toString(System.currentTimeMillis(), 36);
-    protected static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    public static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Attempts a provider makes per request: the first and {@code caravan.retries} (2) more. */

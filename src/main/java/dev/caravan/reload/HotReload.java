@@ -1,0 +1,541 @@
+package dev.caravan.reload;
+
+import dev.caravan.reload.RouteSet.Kind;
+import dev.caravan.reload.RouteSet.Unit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.StartupListener;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteConfigurationDefinition;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.TemplatedRouteDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.PropertySourcesPropertyResolver;
+import org.springframework.stereotype.Component;
+
+/**
+ * Applies edits of the route files ({@code camel.main.routes-include-pattern}, file: entries) and of the
+ * configuration file ({@code application.yaml}: keys, prices, aliases, fallbacks, and every value the routes
+ * read) while the gateway serves. The files are read every {@code caravan.reload.interval}; an edited set is
+ * checked whole (YAML, the YAML DSL schema, what Camel would only find at start: beans, components, endpoint
+ * options, templates, placeholders, providers) before anything changes. A set that fails is logged as one
+ * line with file, line and reason, and the routes that serve stay as they are. A set that passes replaces
+ * only the routes that changed, one by one: requests for a route being replaced wait for it (direct:
+ * endpoints wait for their consumer), and the model catalog switches to the new providers and aliases at
+ * once, at the end.
+ */
+@Component("hotReload")
+public class HotReload implements StartupListener {
+
+    /** Exchange property: the request arrived while routes were being replaced. */
+    public static final String SWAPPING = "caravanRoutesSwapping";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HotReload.class);
+    /** Values read only at start-up: an edit of them is logged as waiting for a restart. */
+    private static final List<String> RESTART_ONLY = List.of("caravan.host", "caravan.port", "caravan.max-body-size",
+            "caravan.io-threads", "caravan.admin-key", "caravan.ledger", "caravan.limits", "caravan.breakers",
+            "caravan.shutdown-timeout", "caravan.smoke", "caravan.dead-letters", "caravan.reload", "camel.",
+            "spring.", "server.", "logging.");
+
+    /** A file as applied: how many versions of it were, its digest, and since when it serves. */
+    record FileVersion(String name, int version, String sha256, Instant appliedAt) {
+    }
+
+    /** The last edit seen: applied or rejected, and why. */
+    record Outcome(Instant at, boolean applied, String where, String message) {
+    }
+
+    /** What serves: the files as read, their routes, each unit's fingerprint and endpoints (as checked). */
+    private record Live(Map<Path, String> routeFiles, Map<Path, String> configFiles, RouteSet routes,
+                        Map<String, String> fingerprints, Map<String, List<Endpoint>> endpoints,
+                        Map<Path, FileVersion> versions) {
+    }
+
+    /** An edited set that passed every check, ready to be swapped in. */
+    private record Candidate(Map<Path, String> routeFiles, Map<Path, String> configFiles,
+                             Map<String, PropertySource<?>> replacements, RouteSet routes,
+                             Map<String, String> fingerprints, Map<String, List<Endpoint>> endpoints,
+                             List<Runnable> settingsSwaps, List<String> restartOnly) {
+    }
+
+    private final CamelContext camel;
+    private final ConfigurableEnvironment environment;
+    private final List<ReloadableSettings> settings;
+    private final ReloadProperties properties;
+    private final Clock clock = Clock.systemUTC();
+    private final List<PathMatcher> routePatterns = new ArrayList<>();
+    private final List<Path> routeDirs = new ArrayList<>();
+    private ConfigFiles configFiles;
+    private SchemaCheck schema;
+    private volatile Live live;
+    private volatile Outcome lastOutcome;
+    /** While routes are being replaced: requests arriving then wait for it, off the I/O threads (see AcceptRequest). */
+    private volatile boolean swapping;
+    private final Object swapDone = new Object();
+    /** The files of the last rejected set: not checked (nor logged) again until they change. */
+    private Map<Path, String> rejected;
+
+    HotReload(CamelContext camel, ConfigurableEnvironment environment, List<ReloadableSettings> settings,
+              ReloadProperties properties) throws Exception {
+        this.camel = camel;
+        this.environment = environment;
+        this.settings = settings;
+        this.properties = properties;
+        if (properties.enabled()) {
+            camel.addStartupListener(this);
+        }
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        if (alreadyStarted) {
+            onCamelContextFullyStarted(context, true);
+        }
+    }
+
+    /** The baseline is what Camel loaded at start-up: read once the routes are up. */
+    @Override
+    public synchronized void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+        if (configFiles != null) {
+            return;
+        }
+        try {
+            start();
+        } catch (ReloadRejected e) {
+            LOG.warn("Hot reload is off: {}: {}", e.where(), e.getMessage());
+        } catch (Exception e) {
+            LOG.warn("Hot reload is off: {}", RouteSet.firstLine(e));
+        }
+    }
+
+    private void start() throws Exception {
+        configFiles = new ConfigFiles(environment);
+        String include = environment.getProperty("camel.main.routes-include-pattern", "");
+        for (String pattern : include.split(",")) {
+            String p = pattern.strip();
+            if (p.startsWith("file:")) {
+                Path glob = Path.of(p.substring("file:".length())).toAbsolutePath().normalize();
+                routePatterns.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
+                routeDirs.add(baseDir(glob));
+            }
+        }
+        if (routePatterns.isEmpty() && configFiles.paths().isEmpty()) {
+            LOG.info("Hot reload: no route file or configuration file on the file system to watch");
+            return;
+        }
+        Map<Path, String> routeFiles = readRouteFiles();
+        Map<Path, String> config = readConfigFiles();
+        RouteSet routes = RouteSet.load(parse(routeFiles), null, camel);
+        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, environment);
+        Map<Path, FileVersion> versions = new TreeMap<>();
+        Instant now = clock.instant();
+        routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
+        config.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
+        live = new Live(routeFiles, config, routes, Fingerprints.of(routes, environment), endpoints, versions);
+        ScheduledExecutorService poller = camel.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "caravan-reload");
+        long interval = properties.interval().toMillis();
+        poller.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
+        LOG.info("Hot reload: watching {} route file(s) in {} and {} every {} ms", routeFiles.size(), routeDirs,
+                configFiles.paths(), interval);
+    }
+
+    /** The files and versions that serve, and the last edit's outcome. */
+    public List<FileVersion> files() {
+        Live current = live;
+        return current == null ? List.of() : List.copyOf(current.versions().values());
+    }
+
+    /** The ids of the routes each route file defines, by file name. */
+    public Map<String, List<String>> routesByFile() {
+        Live current = live;
+        Map<String, List<String>> byFile = new LinkedHashMap<>();
+        if (current != null) {
+            for (Unit unit : current.routes().units()) {
+                if (unit.kind() == Kind.ROUTE || unit.kind() == Kind.TEMPLATED_ROUTE) {
+                    byFile.computeIfAbsent(unit.file().name(), f -> new ArrayList<>()).add(unit.id());
+                }
+            }
+        }
+        return byFile;
+    }
+
+    public Outcome lastOutcome() {
+        return lastOutcome;
+    }
+
+    public boolean enabled() {
+        return live != null;
+    }
+
+    /** Whether routes are being replaced right now. */
+    public boolean swapping() {
+        return swapping;
+    }
+
+    /**
+     * Route step for requests that arrived while routes were being replaced (on a worker thread): waits until
+     * they all are, so no request enters a route half replaced. Bounded by the drain timeout, twice over.
+     */
+    public void awaitSwap() throws InterruptedException {
+        long deadline = System.nanoTime() + 2 * properties.drainTimeout().toNanos();
+        synchronized (swapDone) {
+            long left;
+            while (swapping && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(swapDone, left);
+            }
+        }
+    }
+
+    /** One look at the files; applies an edited set that passes. Runs on the poller, one at a time. */
+    synchronized void poll() {
+        try {
+            Map<Path, String> routeFiles = readRouteFiles();
+            Map<Path, String> config = readConfigFiles();
+            Map<Path, String> all = new TreeMap<>(routeFiles);
+            all.putAll(config);
+            Live current = live;
+            if (routeFiles.equals(current.routeFiles()) && config.equals(current.configFiles())) {
+                rejected = null;
+                return;
+            }
+            if (all.equals(rejected)) {
+                return;
+            }
+            try {
+                apply(prepare(routeFiles, config));
+                rejected = null;
+            } catch (ReloadRejected e) {
+                rejected = all;
+                lastOutcome = new Outcome(clock.instant(), false, e.where(), e.getMessage());
+                LOG.warn("Reload rejected, the routes and settings that served still serve: {}: {}", e.where(),
+                        e.getMessage());
+            }
+        } catch (Exception e) {
+            lastOutcome = new Outcome(clock.instant(), false, "", RouteSet.firstLine(e));
+            LOG.error("Reload failed, the routes and settings that served still serve: {}", RouteSet.firstLine(e));
+        }
+    }
+
+    private Candidate prepare(Map<Path, String> routeFiles, Map<Path, String> config) throws ReloadRejected {
+        Map<Path, String> editedConfig = new LinkedHashMap<>(config);
+        editedConfig.entrySet().removeIf(e -> e.getValue().equals(live.configFiles().get(e.getKey())));
+        Map<Path, String> names = new LinkedHashMap<>();
+        config.keySet().forEach(path -> names.put(path, name(path)));
+        Map<String, PropertySource<?>> replacements = configFiles.read(editedConfig, names);
+        MutablePropertySources sources = configFiles.candidate(replacements);
+        PropertySourcesPropertyResolver resolver = new PropertySourcesPropertyResolver(sources);
+        if (schema == null) {
+            schema = new SchemaCheck();
+        }
+        RouteSet routes = RouteSet.load(parse(routeFiles), schema, camel);
+        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver);
+        List<Endpoint> allEndpoints = endpoints.values().stream().flatMap(List::stream).toList();
+        Binder binder = new Binder(ConfigurationPropertySources.from(sources),
+                new PropertySourcesPlaceholdersResolver(sources));
+        List<Runnable> swaps = new ArrayList<>();
+        for (ReloadableSettings part : settings) {
+            try {
+                swaps.add(part.prepare(binder, allEndpoints));
+            } catch (SettingsProblem e) {
+                throw ConfigFiles.rejection(sources, e, configName(names));
+            } catch (RuntimeException e) {
+                throw new ReloadRejected(configName(names), 0, RouteSet.firstLine(e));
+            }
+        }
+        List<String> restartOnly = configFiles.changedKeys(replacements).stream()
+                .filter(key -> RESTART_ONLY.stream().anyMatch(key::startsWith)).toList();
+        return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver), endpoints,
+                swaps, restartOnly);
+    }
+
+    private static String configName(Map<Path, String> names) {
+        return names.isEmpty() ? "configuration" : names.values().iterator().next();
+    }
+
+    private void apply(Candidate candidate) throws Exception {
+        Live before = live;
+        ModelCamelContext model = (ModelCamelContext) camel;
+        List<Unit> gone = routesOf(before.routes()).stream()
+                .filter(old -> candidate.routes().unit(old.kind(), old.id()).isEmpty()
+                        && candidate.routes().unit(other(old.kind()), old.id()).isEmpty()).toList();
+        List<String> replaced = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        swapping = true;
+        try {
+            swapRoutes(model, before, candidate, replaced, added);
+            candidate.settingsSwaps().forEach(Runnable::run);
+            // what requests resolve to leaves the removed routes before they go
+            List<Endpoint> removed = gone.stream()
+                    .flatMap(unit -> before.endpoints().getOrDefault(unit.key(), List.of()).stream()).toList();
+            settings.forEach(part -> part.routesSwapped(removed));
+            for (Unit old : gone) {
+                removeRoute(model, old.id());
+            }
+            for (Kind kind : List.of(Kind.TEMPLATE, Kind.CONFIGURATION)) {
+                for (Unit old : before.routes().units(kind)) {
+                    if (candidate.routes().unit(kind, old.id()).isEmpty()) {
+                        replaceDefinition(model, old, null);
+                    }
+                }
+            }
+        } finally {
+            synchronized (swapDone) {
+                swapping = false;
+                swapDone.notifyAll();
+            }
+        }
+        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(),
+                candidate.fingerprints(), candidate.endpoints(), versions(before, candidate));
+        String summary = summary(before, candidate, replaced, added, gone.stream().map(Unit::id).toList());
+        lastOutcome = new Outcome(clock.instant(), true, "", summary);
+        LOG.info("Reloaded {}", summary);
+        if (!candidate.restartOnly().isEmpty()) {
+            LOG.warn("Edited values that apply at the next restart, not now: {}", candidate.restartOnly());
+        }
+    }
+
+    /**
+     * Puts the edited configuration, route configurations, templates and the changed and new routes in place,
+     * with the model catalog held as it was; when one fails, puts back everything done so far.
+     */
+    private void swapRoutes(ModelCamelContext model, Live before, Candidate candidate, List<String> replaced,
+                            List<String> added) throws Exception {
+        List<Runnable> undo = new ArrayList<>();
+        settings.forEach(ReloadableSettings::routesSwapping);
+        try {
+            if (!candidate.replacements().isEmpty()) {
+                undo.add(configFiles.swap(candidate.replacements()));
+            }
+            for (Kind kind : List.of(Kind.CONFIGURATION, Kind.TEMPLATE)) {
+                for (Unit unit : candidate.routes().units(kind)) {
+                    Unit old = before.routes().unit(kind, unit.id()).orElse(null);
+                    if (old == null || changed(before, candidate, unit)) {
+                        replaceDefinition(model, old, unit);
+                        undo.add(() -> replaceDefinition(model, unit, old));
+                    }
+                }
+            }
+            for (Unit unit : routesOf(candidate.routes())) {
+                Unit old = before.routes().unit(unit.kind(), unit.id()).orElse(null);
+                if (old == null) {
+                    addRoute(model, unit);
+                    undo.add(() -> removeRoute(model, unit.id()));
+                    added.add(unit.id());
+                } else if (changed(before, candidate, unit)) {
+                    if (unit.id().equals(frontDoorId(model, unit))) {
+                        LOG.warn("Route '{}' listens for HTTP: replacing it closes its port for a moment", unit.id());
+                    }
+                    removeRoute(model, unit.id());
+                    undo.add(() -> addRoute(model, old));
+                    addRoute(model, unit);
+                    undo.add(() -> removeRoute(model, unit.id()));
+                    replaced.add(unit.id());
+                }
+            }
+        } catch (Exception e) {
+            Collections.reverse(undo);
+            for (Runnable step : undo) {
+                try {
+                    step.run();
+                } catch (RuntimeException again) {
+                    LOG.error("Reload: putting back a step failed: {}", RouteSet.firstLine(again));
+                }
+            }
+            settings.forEach(part -> part.routesSwapped(List.of()));
+            throw e;
+        }
+    }
+
+    private static boolean changed(Live before, Candidate candidate, Unit unit) {
+        return !candidate.fingerprints().get(unit.key()).equals(before.fingerprints().get(unit.key()));
+    }
+
+    private static List<Unit> routesOf(RouteSet routes) {
+        List<Unit> all = new ArrayList<>(routes.units(Kind.ROUTE));
+        all.addAll(routes.units(Kind.TEMPLATED_ROUTE));
+        return all;
+    }
+
+    private static Kind other(Kind kind) {
+        return kind == Kind.ROUTE ? Kind.TEMPLATED_ROUTE : Kind.ROUTE;
+    }
+
+    /** The id of the unit's route when it listens for HTTP (its port closes while it is replaced), else null. */
+    private static String frontDoorId(ModelCamelContext model, Unit unit) {
+        RouteDefinition live = model.getRouteDefinition(unit.id());
+        return live != null && live.getInput().getEndpointUri().startsWith("netty-http:") ? unit.id() : null;
+    }
+
+    private void addRoute(ModelCamelContext model, Unit unit) {
+        try {
+            if (unit.kind() == Kind.ROUTE) {
+                model.addRouteDefinition((RouteDefinition) unit.definition());
+            } else {
+                model.addRouteFromTemplatedRoute((TemplatedRouteDefinition) unit.definition());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("route '" + unit.id() + "' (" + unit.where() + ") did not start: "
+                    + RouteSet.firstLine(e), e);
+        }
+    }
+
+    /** Stops the route, letting the calls in it finish (up to the drain timeout), and removes it. */
+    private void removeRoute(ModelCamelContext model, String id) {
+        try {
+            camel.getRouteController().stopRoute(id, Math.max(1, properties.drainTimeout().toSeconds()),
+                    TimeUnit.SECONDS);
+            RouteDefinition definition = model.getRouteDefinition(id);
+            if (definition != null) {
+                model.removeRouteDefinition(definition);
+            } else {
+                camel.removeRoute(id);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("route '" + id + "' did not stop: " + RouteSet.firstLine(e), e);
+        }
+    }
+
+    /** Replaces a route template or route configuration definition (either side may be null). */
+    private static void replaceDefinition(ModelCamelContext model, Unit old, Unit replacement) {
+        try {
+            if (old != null && old.kind() == Kind.TEMPLATE) {
+                RouteTemplateDefinition live = model.getRouteTemplateDefinition(old.id());
+                if (live != null) {
+                    model.removeRouteTemplateDefinition(live);
+                }
+            } else if (old != null) {
+                for (RouteConfigurationDefinition live : List.copyOf(model.getRouteConfigurationDefinitions())) {
+                    if (old.id().equals(live.getId())) {
+                        model.removeRouteConfiguration(live);
+                    }
+                }
+            }
+            if (replacement != null && replacement.kind() == Kind.TEMPLATE) {
+                model.addRouteTemplateDefinition((RouteTemplateDefinition) replacement.definition());
+            } else if (replacement != null) {
+                model.addRouteConfiguration((RouteConfigurationDefinition) replacement.definition());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(RouteSet.firstLine(e), e);
+        }
+    }
+
+    private Map<Path, FileVersion> versions(Live before, Candidate candidate) {
+        Map<Path, FileVersion> versions = new TreeMap<>();
+        Instant now = clock.instant();
+        Map<Path, String> all = new TreeMap<>(candidate.routeFiles());
+        all.putAll(candidate.configFiles());
+        all.forEach((path, content) -> {
+            FileVersion old = before.versions().get(path);
+            String digest = sha256(content);
+            versions.put(path, old != null && old.sha256().equals(digest) ? old
+                    : new FileVersion(name(path), old == null ? 1 : old.version() + 1, digest, now));
+        });
+        return versions;
+    }
+
+    private String summary(Live before, Candidate candidate, List<String> replaced, List<String> added,
+                           List<String> removed) {
+        List<String> files = new ArrayList<>();
+        Map<Path, String> all = new TreeMap<>(candidate.routeFiles());
+        all.putAll(candidate.configFiles());
+        Map<Path, String> old = new TreeMap<>(before.routeFiles());
+        old.putAll(before.configFiles());
+        all.forEach((path, content) -> {
+            if (!content.equals(old.get(path))) {
+                files.add(name(path));
+            }
+        });
+        old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(name(path) + " (gone)"));
+        return String.join(", ", files) + ": routes replaced " + replaced + ", added " + added + ", removed " + removed;
+    }
+
+    private Map<Path, String> readRouteFiles() throws IOException {
+        Map<Path, String> files = new TreeMap<>();
+        for (int i = 0; i < routeDirs.size(); i++) {
+            PathMatcher matcher = routePatterns.get(i);
+            if (!Files.isDirectory(routeDirs.get(i))) {
+                continue;
+            }
+            try (Stream<Path> paths = Files.walk(routeDirs.get(i))) {
+                for (Path path : paths.filter(Files::isRegularFile).filter(matcher::matches).toList()) {
+                    files.put(path, Files.readString(path, StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return files;
+    }
+
+    private Map<Path, String> readConfigFiles() throws IOException {
+        Map<Path, String> files = new TreeMap<>();
+        for (Path path : configFiles.paths()) {
+            files.put(path, Files.readString(path, StandardCharsets.UTF_8));
+        }
+        return files;
+    }
+
+    private static List<RouteFile> parse(Map<Path, String> files) throws ReloadRejected {
+        List<RouteFile> parsed = new ArrayList<>();
+        for (Map.Entry<Path, String> file : files.entrySet()) {
+            parsed.add(RouteFile.parse(name(file.getKey()), file.getValue()));
+        }
+        return parsed;
+    }
+
+    /** The path as logged: relative to the working directory when under it. */
+    private static String name(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
+    }
+
+    /** The directory above the pattern's first wildcard. */
+    private static Path baseDir(Path glob) {
+        Path dir = glob.getRoot();
+        for (Path part : glob) {
+            if (part.toString().matches(".*[*?{\\[].*")) {
+                break;
+            }
+            dir = dir.resolve(part);
+        }
+        return dir;
+    }
+
+    private static String sha256(String content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

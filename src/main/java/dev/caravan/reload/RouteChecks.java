@@ -1,0 +1,228 @@
+package dev.caravan.reload;
+
+import dev.caravan.reload.RouteSet.Kind;
+import dev.caravan.reload.RouteSet.Unit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Component;
+import org.apache.camel.Endpoint;
+import org.apache.camel.LineNumberAware;
+import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.model.CatchDefinition;
+import org.apache.camel.model.ExpressionNode;
+import org.apache.camel.model.ProcessDefinition;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.ProcessorDefinitionHelper;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.RouteTemplateParameterDefinition;
+import org.apache.camel.model.TemplatedRouteDefinition;
+import org.apache.camel.model.TemplatedRouteParameterDefinition;
+import org.apache.camel.model.ThrowExceptionDefinition;
+import org.apache.camel.model.ToDefinition;
+import org.apache.camel.model.language.ExpressionDefinition;
+import org.apache.camel.spi.PropertiesComponent;
+import org.springframework.core.env.PropertyResolver;
+import org.springframework.util.PropertyPlaceholderHelper;
+
+/**
+ * What Camel would only find when the routes start, found before anything is swapped: templates,
+ * template parameters and route configurations that do not exist, placeholders that do not resolve,
+ * components, endpoint options and beans that do not exist, direct: endpoints no route consumes,
+ * exception classes that are not there, simple expressions that do not parse. Every endpoint is created
+ * (not started) as the route would create it, so a provider's own checks run too (its adapter, breaker
+ * settings and base URL).
+ */
+final class RouteChecks {
+
+    private static final PropertyPlaceholderHelper STRICT = new PropertyPlaceholderHelper(
+            PropertiesComponent.PREFIX_TOKEN, PropertiesComponent.SUFFIX_TOKEN, ":", null, false);
+
+    private final CamelContext camel;
+    private final PropertyResolver properties;
+    /** The endpoints of each unit (route or templated route), by unit key. */
+    private final Map<String, List<Endpoint>> endpoints = new LinkedHashMap<>();
+    private final Set<String> directConsumers = new HashSet<>();
+    /** direct: endpoints sent to, with where. */
+    private final Map<String, String> directTargets = new HashMap<>();
+
+    private RouteChecks(CamelContext camel, PropertyResolver properties) {
+        this.camel = camel;
+        this.properties = properties;
+    }
+
+    /** @return the endpoints of each route, by unit key, created and checked but not started */
+    static Map<String, List<Endpoint>> check(RouteSet routes, CamelContext camel, PropertyResolver properties)
+            throws ReloadRejected {
+        RouteChecks checks = new RouteChecks(camel, properties);
+        for (Unit unit : routes.units(Kind.ROUTE)) {
+            RouteDefinition route = (RouteDefinition) unit.definition();
+            checks.route(routes, unit, route, text -> STRICT.replacePlaceholders(text, properties::getProperty));
+        }
+        for (Unit unit : routes.units(Kind.TEMPLATED_ROUTE)) {
+            TemplatedRouteDefinition templated = (TemplatedRouteDefinition) unit.definition();
+            Unit template = routes.unit(Kind.TEMPLATE, templated.getRouteTemplateRef()).orElseThrow(() ->
+                    new ReloadRejected(unit.file().name(), unit.line(), "templatedRoute '" + unit.id()
+                            + "' names route template '" + templated.getRouteTemplateRef() + "', which no route file has"));
+            Map<String, String> parameters = checks.parameters(unit, templated,
+                    (RouteTemplateDefinition) template.definition());
+            checks.route(routes, unit, ((RouteTemplateDefinition) template.definition()).getRoute(),
+                    text -> STRICT.replacePlaceholders(text, key -> parameters.containsKey(key)
+                            ? parameters.get(key) : properties.getProperty(key)));
+        }
+        for (Map.Entry<String, String> target : checks.directTargets.entrySet()) {
+            if (!checks.directConsumers.contains(target.getKey())) {
+                String[] where = target.getValue().split("\u0000");
+                throw new ReloadRejected(where[0], Integer.parseInt(where[1]), "no route consumes '" + target.getKey()
+                        + "' (from: " + target.getKey() + ")");
+            }
+        }
+        return checks.endpoints;
+    }
+
+    /** The template's parameters as this templated route sets them, defaults filled in. */
+    private Map<String, String> parameters(Unit unit, TemplatedRouteDefinition templated,
+                                           RouteTemplateDefinition template) throws ReloadRejected {
+        Map<String, String> values = new HashMap<>();
+        Set<String> known = new HashSet<>();
+        for (RouteTemplateParameterDefinition parameter : template.getTemplateParameters()) {
+            known.add(parameter.getName());
+            if (parameter.getDefaultValue() != null) {
+                values.put(parameter.getName(), parameter.getDefaultValue());
+            }
+        }
+        for (TemplatedRouteParameterDefinition parameter : templated.getParameters()) {
+            if (!known.contains(parameter.getName())) {
+                throw rejected(unit, null, "route template '" + template.getId() + "' has no parameter '"
+                        + parameter.getName() + "'; it has " + known);
+            }
+            values.put(parameter.getName(), parameter.getValue());
+        }
+        for (RouteTemplateParameterDefinition parameter : template.getTemplateParameters()) {
+            if (!values.containsKey(parameter.getName()) && !Boolean.FALSE.toString().equals(parameter.getRequired())) {
+                throw rejected(unit, null, "templatedRoute '" + unit.id() + "' does not set parameter '"
+                        + parameter.getName() + "' of route template '" + template.getId() + "', which has no default");
+            }
+        }
+        return values;
+    }
+
+    private void route(RouteSet routes, Unit unit, RouteDefinition route, Function<String, String> resolve)
+            throws ReloadRejected {
+        String configurations = route.getRouteConfigurationId();
+        if (configurations != null) {
+            for (String id : configurations.split(",")) {
+                if (!id.contains("*") && routes.unit(Kind.CONFIGURATION, id.strip()).isEmpty()) {
+                    throw rejected(unit, null, "route configuration '" + id.strip() + "' is in no route file");
+                }
+            }
+        }
+        String from = resolve(unit, route.getInput(), resolve, route.getInput().getEndpointUri());
+        endpoint(unit, route.getInput(), from);
+        if (from.startsWith("direct:")) {
+            directConsumers.add(directKey(from));
+        }
+        for (ProcessorDefinition<?> step : ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(),
+                ProcessorDefinition.class)) {
+            step(unit, step, resolve);
+        }
+    }
+
+    private void step(Unit unit, ProcessorDefinition<?> step, Function<String, String> resolve) throws ReloadRejected {
+        if (step instanceof ToDefinition to) {
+            String uri = resolve(unit, step, resolve, to.getEndpointUri());
+            endpoint(unit, step, uri);
+            if (uri.startsWith("direct:")) {
+                directTargets.putIfAbsent(directKey(uri), unit.file().name() + "\u0000" + line(unit, step));
+            }
+        } else if (step instanceof ProcessDefinition process && process.getRef() != null) {
+            bean(unit, step, resolve(unit, step, resolve, process.getRef()));
+        } else if (step instanceof BeanDefinition bean && bean.getRef() != null) {
+            bean(unit, step, resolve(unit, step, resolve, bean.getRef()));
+        } else if (step instanceof ThrowExceptionDefinition thrown && thrown.getExceptionType() != null) {
+            exceptionClass(unit, step, thrown.getExceptionType());
+        } else if (step instanceof CatchDefinition caught) {
+            for (String type : caught.getExceptions()) {
+                exceptionClass(unit, step, type);
+            }
+        }
+        if (step instanceof ExpressionNode node && node.getExpression() != null) {
+            expression(unit, step, node.getExpression(), resolve);
+        }
+    }
+
+    private void expression(Unit unit, ProcessorDefinition<?> step, ExpressionDefinition expression,
+                            Function<String, String> resolve) throws ReloadRejected {
+        if ("simple".equals(expression.getLanguage())) {
+            String text = resolve(unit, step, resolve, expression.getExpression());
+            try {
+                camel.resolveLanguage("simple").createPredicate(text);
+            } catch (RuntimeException e) {
+                throw rejected(unit, step, "simple expression '" + text + "' does not parse: " + RouteSet.firstLine(e));
+            }
+        }
+    }
+
+    private String resolve(Unit unit, Object step, Function<String, String> resolve, String text) throws ReloadRejected {
+        try {
+            return resolve.apply(text);
+        } catch (IllegalArgumentException e) {
+            throw rejected(unit, step, RouteSet.firstLine(e) + " in '" + text + "'");
+        }
+    }
+
+    private void endpoint(Unit unit, Object step, String uri) throws ReloadRejected {
+        int colon = uri.indexOf(':');
+        if (colon <= 0) {
+            throw rejected(unit, step, "'" + uri + "' is not an endpoint URI");
+        }
+        String scheme = uri.substring(0, colon);
+        try {
+            Component component = camel.getComponent(scheme, true, false);
+            if (component == null) {
+                throw rejected(unit, step, "no Camel component '" + scheme + "' (in '" + uri + "')");
+            }
+            Endpoint endpoint = component.createEndpoint(uri);
+            endpoint.init();
+            endpoints.computeIfAbsent(unit.key(), key -> new ArrayList<>()).add(endpoint);
+        } catch (ReloadRejected e) {
+            throw e;
+        } catch (Exception e) {
+            throw rejected(unit, step, "endpoint '" + scheme + ":…': " + RouteSet.firstLine(e));
+        }
+    }
+
+    private void bean(Unit unit, Object step, String name) throws ReloadRejected {
+        if (camel.getRegistry().lookupByName(name) == null) {
+            throw rejected(unit, step, "no bean named '" + name + "'");
+        }
+    }
+
+    private void exceptionClass(Unit unit, Object step, String type) throws ReloadRejected {
+        if (camel.getClassResolver().resolveClass(type) == null) {
+            throw rejected(unit, step, "no class '" + type + "'");
+        }
+    }
+
+    private static String directKey(String uri) {
+        int query = uri.indexOf('?');
+        return (query < 0 ? uri : uri.substring(0, query)).replace("direct://", "direct:");
+    }
+
+    private static int line(Unit unit, Object step) {
+        return step instanceof LineNumberAware aware && aware.getLineNumber() > 0 && unit.kind() == Kind.ROUTE
+                ? aware.getLineNumber() : unit.line();
+    }
+
+    private static ReloadRejected rejected(Unit unit, Object step, String reason) {
+        String what = unit.kind() == Kind.TEMPLATED_ROUTE ? "templatedRoute '" + unit.id() + "': " : "";
+        return new ReloadRejected(unit.file().name(), line(unit, step), what + reason);
+    }
+}

@@ -1,0 +1,374 @@
+package dev.caravan.reload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.openai.Json;
+import dev.caravan.testing.FakeProviders;
+import dev.caravan.testing.GatewayInstance;
+import dev.caravan.testing.GatewayTest;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/**
+ * Hot reload of a gateway serving from its own copy of routes/ and application.yaml, under steady load:
+ * good edits take effect within seconds and bad ones are rejected with file, line and reason, and no request
+ * fails during either.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class HotReloadTest {
+
+    private static final FakeProviders UPSTREAM = new FakeProviders();
+    private static final String CHAT = "/v1/chat/completions";
+
+    @TempDir
+    static Path dir;
+    private static GatewayInstance gateway;
+    private static Path providers;
+    private static Path api;
+    private static Path config;
+    private static String providersOriginal;
+    private static String apiOriginal;
+    private static String configOriginal;
+
+    private final Load load = new Load();
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, routes.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        config = Files.copy(Path.of("application.yaml"), dir.resolve("application.yaml"));
+        providers = routes.resolve("providers.camel.yaml");
+        api = routes.resolve("api.camel.yaml");
+        providersOriginal = Files.readString(providers);
+        apiOriginal = Files.readString(api);
+        configOriginal = Files.readString(config);
+        gateway = GatewayInstance.start(UPSTREAM, Map.of(
+                "spring.config.location", "file:" + config,
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "caravan.reload.interval", "100ms",
+                "caravan.ledger.spool-dir", dir.resolve("spool").toString(),
+                "spring.datasource.url", "jdbc:h2:mem:reload;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_DELAY=-1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        UPSTREAM.stop();
+    }
+
+    @BeforeEach
+    void startLoad() {
+        UPSTREAM.reset();
+        load.start();
+    }
+
+    @AfterEach
+    void restore() throws Exception {
+        load.reset(); // a model about to go would fail its requests, rightly
+        Thread.sleep(200);
+        write(providers, providersOriginal);
+        write(api, apiOriginal);
+        write(config, configOriginal);
+        awaitRoutes(HotReloadTest::servesOriginals);
+        load.stop();
+        assertThat(load.failures).as("requests that failed during the edits").isEmpty();
+        assertThat(load.served.get()).as("requests served during the edits").isGreaterThan(20);
+    }
+
+    @Test
+    void goodEditsTakeEffectWithinSecondsWithoutFailingARequest() throws Exception {
+        write(providers, (providersOriginal + """
+
+                - templatedRoute:
+                    routeTemplateRef: provider
+                    routeId: provider-extra
+                    parameters:
+                      - name: id
+                        value: extra
+                      - name: baseUrl
+                        value: "{{FAKE_UPSTREAM}}/extra"
+                      - name: apiKey
+                        value: sk-extra
+                      - name: models
+                        value: extra-model
+                """).replace("deepseek-chat,deepseek-reasoner", "deepseek-chat,deepseek-reasoner,deepseek-next"));
+        JsonNode routes = awaitRoutes(body -> version(body, "providers.camel.yaml") == 2);
+        assertThat(routes.path("last_reload").path("message").asText())
+                .contains("routes replaced [provider-deepseek]", "added [provider-extra]");
+        assertThat(models()).contains("extra-model", "deepseek-next");
+        load.add("extra-model", "deepseek-next");
+        assertThat(UPSTREAM.received("extra")).isEmpty();
+        assertThat(chat("extra-model").statusCode()).isEqualTo(200);
+        assertThat(UPSTREAM.last("extra").header("Authorization")).isEqualTo("Bearer sk-extra");
+
+        // an alias, a price and a key, in application.yaml
+        write(config, configOriginal
+                .replace("    coder: qwen/qwen-coder-plus\n", "    coder: qwen/qwen-coder-plus\n    quick: extra/extra-model\n")
+                .replace("  prices:\n", "  prices:\n    extra:\n      extra-model: {input: 1000, output: 1000, as-of: test}\n")
+                .replace("  # keys:\n", "  keys:\n    - name: reloaded\n      key: sk-reloaded-key\n      models: [quick]\n"));
+        awaitRoutes(body -> version(body, "application.yaml") == 2);
+        load.add("quick");
+        HttpResponse<String> quick = GatewayTest.CLIENT.send(gateway.post(CHAT, body("quick"), "sk-reloaded-key"),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(quick.statusCode()).as(quick.body()).isEqualTo(200);
+        assertThat(quick.headers().firstValue("x-caravan-provider")).hasValue("extra");
+        assertThat(chatAs("sk-reloaded-key", "demo").statusCode()).as("a model the new key may not use").isEqualTo(404);
+
+        // the front door itself: its dispatch route is replaced while requests keep coming
+        write(api, apiOriginal.replace("Every HTTP request, dispatched by method and path.",
+                "Every HTTP request (edited), dispatched by method and path."));
+        routes = awaitRoutes(body -> version(body, "api.camel.yaml") == 2);
+        assertThat(routes.path("last_reload").path("message").asText()).contains("routes replaced [front-door]");
+
+        // a provider taken out: not while an alias names it; then its models are gone, the rest serve on
+        load.remove("extra-model", "quick", "deepseek-next");
+        Thread.sleep(200);
+        write(providers, providersOriginal);
+        routes = awaitRoutes(body -> body.path("last_reload").path("outcome").asText().equals("rejected"));
+        assertThat(routes.path("last_reload").path("message").asText())
+                .startsWith("caravan.aliases.quick: 'extra/extra-model' is no model a provider lists");
+        write(config, configOriginal);
+        awaitRoutes(body -> version(body, "application.yaml") == 3);
+        routes = awaitRoutes(body -> version(body, "providers.camel.yaml") == 3);
+        assertThat(routes.path("last_reload").path("message").asText()).contains("removed [provider-extra]");
+        assertThat(models()).doesNotContain("extra-model", "deepseek-next");
+    }
+
+    /**
+     * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
+     * (null: not checked).
+     */
+    record BadEdit(String name, String file, String find, String replace, String reason, String line) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<BadEdit> badEdits() {
+        return List.of(
+                new BadEdit("YAML syntax", "providers", "      - name: id\n        value: demo",
+                        "      - name: id\n       value: demo", "invalid YAML", "       value: demo"),
+                new BadEdit("schema", "api", "        - to:\n            id: to-front-door",
+                        "        - tox:\n            id: to-front-door", "not valid Camel YAML DSL", "        - tox:"),
+                new BadEdit("unknown bean", "api", "ref: acceptRequest", "ref: acceptRequests",
+                        "no bean named 'acceptRequests'", "        - process:\n            id: accept-request"),
+                new BadEdit("unknown adapter", "providers", "        value: deepseek\n      - name: models",
+                        "        value: deepsea\n      - name: models", "Unknown provider adapter 'deepsea'",
+                        "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-deepseek"),
+                new BadEdit("unknown provider route", "api", "uri: direct:call-provider\n      steps:",
+                        "uri: direct:call-providers\n      steps:", "no route consumes 'direct:call-provider'",
+                        "        - to:\n            id: to-chosen-provider"),
+                new BadEdit("unknown template", "providers", "routeTemplateRef: provider\n    routeId: provider-glm",
+                        "routeTemplateRef: providr\n    routeId: provider-glm", "names route template 'providr'",
+                        "- templatedRoute:\n    routeTemplateRef: providr"),
+                new BadEdit("unknown template parameter", "providers", "      - name: adapter\n        value: groq",
+                        "      - name: adaptor\n        value: groq", "has no parameter 'adaptor'",
+                        "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-groq"),
+                new BadEdit("alias to an unknown provider", "config", "    coder: qwen/qwen-coder-plus",
+                        "    coder: nope/qwen-coder-plus", "caravan.aliases.coder: 'nope/qwen-coder-plus'",
+                        "    coder: nope"),
+                // the routes read it, in a template parameter's default: the first route to do so is named
+                new BadEdit("a value the routes read, in application.yaml", "config", "  retries: 2", "  retries: two",
+                        "retries=two", null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badEdits")
+    void badEditsAreRejectedWithFileLineAndReasonAndTheRoutesServeOn(BadEdit edit, CapturedOutput output)
+            throws Exception {
+        Path file = switch (edit.file()) {
+            case "providers" -> providers;
+            case "api" -> api;
+            default -> config;
+        };
+        String original = Files.readString(file);
+        assertThat(original).contains(edit.find());
+        int logged = rejections(output);
+        String edited = original.replace(edit.find(), edit.replace());
+        write(file, edited);
+        JsonNode routes = awaitRoutes(body -> body.path("last_reload").path("outcome").asText().equals("rejected")
+                && body.path("last_reload").path("message").asText().contains(edit.reason()));
+        String where = routes.path("last_reload").path("where").asText();
+        if (edit.line() != null) {
+            assertThat(edited).contains(edit.line());
+            int line = edited.substring(0, edited.indexOf(edit.line())).split("\n", -1).length;
+            assertThat(where).isEqualTo(file + ":" + line);
+        }
+        Thread.sleep(300); // a few more polls: the same rejected edit is logged once
+        assertThat(rejections(output)).isEqualTo(logged + 1);
+        assertThat(output.getAll().lines().filter(l -> l.contains("Reload rejected")).reduce((a, b) -> b).orElseThrow())
+                .contains(where, edit.reason()).doesNotContain("\tat ");
+        assertThat(servesOriginals(routes)).as("the files that serve").isTrue();
+        assertThat(chat("demo").statusCode()).isEqualTo(200);
+        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+    }
+
+    private static int rejections(CapturedOutput output) {
+        return (int) output.getAll().lines().filter(l -> l.contains("Reload rejected")).count();
+    }
+
+    /** Whether the files that serve are the ones the test started with. */
+    private static boolean servesOriginals(JsonNode body) {
+        return sha256(body, "providers.camel.yaml").equals(sha256(providersOriginal))
+                && sha256(body, "api.camel.yaml").equals(sha256(apiOriginal))
+                && sha256(body, "application.yaml").equals(sha256(configOriginal));
+    }
+
+    private static String sha256(JsonNode routes, String file) {
+        for (JsonNode node : routes.path("files")) {
+            if (node.path("file").asText().endsWith(file)) {
+                return node.path("sha256").asText();
+            }
+        }
+        return "";
+    }
+
+    private static String sha256(String content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int version(JsonNode routes, String file) {
+        for (JsonNode node : routes.path("files")) {
+            if (node.path("file").asText().endsWith(file)) {
+                return node.path("version").asInt();
+            }
+        }
+        return 0;
+    }
+
+    private static JsonNode awaitRoutes(Predicate<JsonNode> until) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode body;
+        do {
+            HttpResponse<String> response = GatewayTest.CLIENT.send(
+                    gateway.request("/admin/routes", GatewayTest.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            body = Json.MAPPER.readTree(response.body());
+            if (until.test(body)) {
+                return body;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("not within 10 s: " + body.toPrettyString());
+    }
+
+    private static List<String> models() throws Exception {
+        HttpResponse<String> response = GatewayTest.CLIENT.send(
+                gateway.request("/v1/models", GatewayTest.CLIENT_KEY).build(), HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(response.body()).path("data").findValuesAsText("id");
+    }
+
+    private static HttpResponse<String> chat(String model) throws Exception {
+        return chatAs(GatewayTest.CLIENT_KEY, model);
+    }
+
+    private static HttpResponse<String> chatAs(String key, String model) throws Exception {
+        return GatewayTest.CLIENT.send(gateway.post(CHAT, body(model), key), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String body(String model) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    private static void write(Path file, String content) throws IOException {
+        // as editors and ConfigMap updates do: the new content appears whole
+        Path temp = Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), content);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Four clients sending requests, streamed and not, to the models in play, without pause. */
+    private static final class Load {
+        private static final List<String> MODELS = List.of("demo", "deepseek-chat", "coder");
+        private final List<String> models = new CopyOnWriteArrayList<>(MODELS);
+        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger served = new AtomicInteger();
+        private final AtomicBoolean running = new AtomicBoolean();
+        private ExecutorService clients;
+
+        void start() {
+            running.set(true);
+            clients = Executors.newFixedThreadPool(4);
+            for (int c = 0; c < 4; c++) {
+                int client = c;
+                clients.submit(() -> {
+                    for (int i = 0; running.get(); i++) {
+                        String model = models.get((i + client) % models.size());
+                        boolean stream = i % 3 == 0;
+                        String body = stream ? body(model).replace("{\"model\"", "{\"stream\":true,\"model\"")
+                                : body(model);
+                        try {
+                            HttpResponse<String> response = GatewayTest.CLIENT.send(
+                                    gateway.post(CHAT, body, GatewayTest.CLIENT_KEY), HttpResponse.BodyHandlers.ofString());
+                            if (response.statusCode() != 200 || stream && !response.body().contains("data: [DONE]")) {
+                                failures.add(model + " " + response.statusCode() + " " + response.body());
+                            } else {
+                                served.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            failures.add(model + " " + e);
+                        }
+                    }
+                });
+            }
+        }
+
+        void add(String... more) {
+            models.addAll(List.of(more));
+        }
+
+        void reset() {
+            models.retainAll(MODELS);
+        }
+
+        void remove(String... gone) {
+            models.removeAll(List.of(gone));
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            clients.shutdown();
+            assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}
