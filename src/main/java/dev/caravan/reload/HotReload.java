@@ -3,6 +3,7 @@ package dev.caravan.reload;
 import dev.caravan.reload.RouteSet.Kind;
 import dev.caravan.reload.RouteSet.Unit;
 import java.io.IOException;
+import java.lang.ref.SoftReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -94,7 +95,8 @@ public class HotReload implements StartupListener {
     private final List<PathMatcher> routePatterns = new ArrayList<>();
     private final List<Path> routeDirs = new ArrayList<>();
     private ConfigFiles configFiles;
-    private SchemaCheck schema;
+    /** Made at the first edit (half a second, about 9 MB); the garbage collector may take it back. */
+    private SoftReference<SchemaCheck> schema = new SoftReference<>(null);
     private volatile Live live;
     private volatile Outcome lastOutcome;
     /** While routes are being replaced: requests arriving then wait for it, off the I/O threads (see AcceptRequest). */
@@ -253,10 +255,12 @@ public class HotReload implements StartupListener {
         Map<String, PropertySource<?>> replacements = configFiles.read(editedConfig, names);
         MutablePropertySources sources = configFiles.candidate(replacements);
         PropertySourcesPropertyResolver resolver = new PropertySourcesPropertyResolver(sources);
-        if (schema == null) {
-            schema = new SchemaCheck();
+        SchemaCheck check = schema.get();
+        if (check == null) {
+            check = new SchemaCheck();
+            schema = new SoftReference<>(check);
         }
-        RouteSet routes = RouteSet.load(parse(routeFiles), schema, camel);
+        RouteSet routes = RouteSet.load(parse(routeFiles), check, camel);
         Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver);
         List<Endpoint> allEndpoints = endpoints.values().stream().flatMap(List::stream).toList();
         Binder binder = new Binder(ConfigurationPropertySources.from(sources),

@@ -32,7 +32,9 @@ final class SchemaCheck {
                     .keyword(new NonValidationKeyword("deprecated")).build();
             schema = JsonSchemaFactory.builder(JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4))
                     .metaSchema(meta).build()
-                    .getSchema(in, SchemaValidatorsConfig.builder().pathType(PathType.JSON_POINTER).build());
+                    // compiled as far as files need it: all of it up front holds about 250 MB
+                    .getSchema(in, SchemaValidatorsConfig.builder().pathType(PathType.JSON_POINTER)
+                            .preloadJsonSchema(false).build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -169,6 +169,21 @@ class HotReloadTest {
         assertThat(models()).doesNotContain("extra-model", "deepseek-next");
     }
 
+    @Test
+    void aValueTheRoutesReadReplacesTheRoutesReadingItAndOneReadAtStartUpWaitsForARestart(CapturedOutput output)
+            throws Exception {
+        String edited = configOriginal.replace("retry-max-delay: 10000", "retry-max-delay: 9000")
+                .replace("  port: 8080", "  port: 8081");
+        write(config, edited);
+        JsonNode routes = awaitRoutes(body -> sha256(body, "application.yaml").equals(sha256(edited)));
+        String message = routes.path("last_reload").path("message").asText();
+        // every provider reads caravan.retry-max-delay in its template's defaults; nothing else does
+        assertThat(message).contains("provider-demo", "provider-deepseek", "provider-openrouter")
+                .doesNotContain("front-door", "route-by-model");
+        assertThat(output.getAll()).contains("Edited values that apply at the next restart, not now: [caravan.port]");
+        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+    }
+
     /**
      * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
      * (null: not checked).
