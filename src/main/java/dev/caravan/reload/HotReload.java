@@ -19,9 +19,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
@@ -156,7 +158,7 @@ public class HotReload implements StartupListener {
         Map<Path, String> routeFiles = readRouteFiles();
         Map<Path, String> config = readConfigFiles();
         RouteSet routes = RouteSet.load(parse(routeFiles), null, camel);
-        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, environment);
+        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, environment, Set.of());
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
         routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
@@ -261,7 +263,8 @@ public class HotReload implements StartupListener {
             schema = new SoftReference<>(check);
         }
         RouteSet routes = RouteSet.load(parse(routeFiles), check, camel);
-        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver);
+        Set<String> managed = routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
+        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver, managed);
         List<Endpoint> allEndpoints = endpoints.values().stream().flatMap(List::stream).toList();
         Binder binder = new Binder(ConfigurationPropertySources.from(sources),
                 new PropertySourcesPlaceholdersResolver(sources));

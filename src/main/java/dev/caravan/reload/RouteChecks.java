@@ -14,6 +14,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Component;
 import org.apache.camel.Endpoint;
 import org.apache.camel.LineNumberAware;
+import org.apache.camel.Route;
 import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.CatchDefinition;
 import org.apache.camel.model.ExpressionNode;
@@ -58,10 +59,23 @@ final class RouteChecks {
         this.properties = properties;
     }
 
-    /** @return the endpoints of each route, by unit key, created and checked but not started */
-    static Map<String, List<Endpoint>> check(RouteSet routes, CamelContext camel, PropertyResolver properties)
-            throws ReloadRejected {
+    /**
+     * @param managed the ids of the routes the files defined so far: a live route among them counts only if
+     *                the files still define it
+     * @return the endpoints of each route, by unit key, created and checked but not started
+     */
+    static Map<String, List<Endpoint>> check(RouteSet routes, CamelContext camel, PropertyResolver properties,
+                                             Set<String> managed) throws ReloadRejected {
         RouteChecks checks = new RouteChecks(camel, properties);
+        // routes from elsewhere (the class path, Java) stay as they are: what they consume still counts
+        for (Route route : camel.getRoutes()) {
+            String uri = route.getEndpoint().getEndpointUri();
+            if (uri.startsWith("direct:") && !managed.contains(route.getRouteId())
+                    && routes.unit(Kind.ROUTE, route.getRouteId()).isEmpty()
+                    && routes.unit(Kind.TEMPLATED_ROUTE, route.getRouteId()).isEmpty()) {
+                checks.directConsumers.add(directKey(uri));
+            }
+        }
         for (Unit unit : routes.units(Kind.ROUTE)) {
             RouteDefinition route = (RouteDefinition) unit.definition();
             checks.route(routes, unit, route, text -> STRICT.replacePlaceholders(text, properties::getProperty));
