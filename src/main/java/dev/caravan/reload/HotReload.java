@@ -320,10 +320,11 @@ public class HotReload implements StartupListener {
                 swapDone.notifyAll();
             }
         }
+        String summary = summary(before, candidate, replaced, added, gone.stream().map(Unit::id).toList());
+        // the outcome first: whoever sees the new versions sees it too
+        lastOutcome = new Outcome(clock.instant(), true, "", summary);
         live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(),
                 candidate.fingerprints(), candidate.endpoints(), versions(before, candidate));
-        String summary = summary(before, candidate, replaced, added, gone.stream().map(Unit::id).toList());
-        lastOutcome = new Outcome(clock.instant(), true, "", summary);
         LOG.info("Reloaded {}", summary);
         if (!candidate.restartOnly().isEmpty()) {
             LOG.warn("Edited values that apply at the next restart, not now: {}", candidate.restartOnly());
