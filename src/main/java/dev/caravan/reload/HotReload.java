@@ -538,7 +538,7 @@ public class HotReload implements StartupListener {
         return dir;
     }
 
-    private static String sha256(String content) {
+    static String sha256(String content) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(content.getBytes(StandardCharsets.UTF_8)));
