@@ -263,6 +263,7 @@ public class HotReload implements StartupListener {
             schema = new SoftReference<>(check);
         }
         RouteSet routes = RouteSet.load(parse(routeFiles), check, camel);
+        keepsListening(live.routes(), routes);
         Set<String> managed = routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
         Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver, managed);
         List<Endpoint> allEndpoints = endpoints.values().stream().flatMap(List::stream).toList();
@@ -359,7 +360,7 @@ public class HotReload implements StartupListener {
                     undo.add(() -> removeRoute(model, unit.id()));
                     added.add(unit.id());
                 } else if (changed(before, candidate, unit)) {
-                    if (unit.id().equals(frontDoorId(model, unit))) {
+                    if (unit.kind() == Kind.ROUTE && listens(unit)) {
                         LOG.warn("Route '{}' listens for HTTP: replacing it closes its port for a moment", unit.id());
                     }
                     removeRoute(model, unit.id());
@@ -383,6 +384,20 @@ public class HotReload implements StartupListener {
         }
     }
 
+    /** @throws ReloadRejected when the edit leaves no route listening for HTTP: the gateway would go silent */
+    private static void keepsListening(RouteSet before, RouteSet edited) throws ReloadRejected {
+        List<Unit> listeners = before.units(Kind.ROUTE).stream().filter(HotReload::listens).toList();
+        if (!listeners.isEmpty() && edited.units(Kind.ROUTE).stream().noneMatch(HotReload::listens)) {
+            Unit listener = listeners.get(0);
+            throw new ReloadRejected(listener.file().name(), listener.line(), "no route would listen for HTTP any more ('"
+                    + listener.id() + "' is gone): the gateway would stop answering; restart to do that");
+        }
+    }
+
+    private static boolean listens(Unit unit) {
+        return ((RouteDefinition) unit.definition()).getInput().getEndpointUri().startsWith("netty-http:");
+    }
+
     private static boolean changed(Live before, Candidate candidate, Unit unit) {
         return !candidate.fingerprints().get(unit.key()).equals(before.fingerprints().get(unit.key()));
     }
@@ -395,12 +410,6 @@ public class HotReload implements StartupListener {
 
     private static Kind other(Kind kind) {
         return kind == Kind.ROUTE ? Kind.TEMPLATED_ROUTE : Kind.ROUTE;
-    }
-
-    /** The id of the unit's route when it listens for HTTP (its port closes while it is replaced), else null. */
-    private static String frontDoorId(ModelCamelContext model, Unit unit) {
-        RouteDefinition live = model.getRouteDefinition(unit.id());
-        return live != null && live.getInput().getEndpointUri().startsWith("netty-http:") ? unit.id() : null;
     }
 
     private void addRoute(ModelCamelContext model, Unit unit) {

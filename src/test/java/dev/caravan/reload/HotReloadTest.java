@@ -214,6 +214,9 @@ class HotReloadTest {
                 new BadEdit("alias to an unknown provider", "config", "    coder: qwen/qwen-coder-plus",
                         "    coder: nope/qwen-coder-plus", "caravan.aliases.coder: 'nope/qwen-coder-plus'",
                         "    coder: nope"),
+                new BadEdit("no HTTP listener left", "api",
+                        "uri: \"netty-http:http://{{caravan.host:0.0.0.0}}:{{caravan.port:8080}}\"",
+                        "uri: \"direct:http-in\"", "no route would listen for HTTP any more", "- route:\n    id: http-in"),
                 // the routes read it, in a template parameter's default: the first route to do so is named
                 new BadEdit("a value the routes read, in application.yaml", "config", "  retries: 2", "  retries: two",
                         "retries=two", null));
