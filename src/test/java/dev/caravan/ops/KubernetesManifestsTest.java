@@ -41,8 +41,10 @@ class KubernetesManifestsTest {
         assertThat(dockerfile).contains("--uid 10001");
         assertThat(map(container, "securityContext")).containsEntry("readOnlyRootFilesystem", true);
         assertThat(((List<Map<String, Object>>) container.get("volumeMounts")).stream()
-                .map(mount -> mount.get("mountPath"))).containsExactlyInAnyOrder("/app/application.yaml",
+                .map(mount -> mount.get("mountPath"))).containsExactlyInAnyOrder("/app/config",
                 "/app/routes", "/app/data", "/tmp");
+        // no subPath: a ConfigMap mounted by subPath never sees the ConfigMap's edits, so hot reload would not
+        assertThat(((List<Map<String, Object>>) container.get("volumeMounts"))).noneMatch(m -> m.containsKey("subPath"));
         // streams in flight get caravan.shutdown-timeout (30 s) before the pod is killed
         assertThat((Integer) pod.get("terminationGracePeriodSeconds")).isGreaterThan(30);
         assertThat(Files.readString(Path.of("application.yaml"))).contains("shutdown-timeout: 30s");
