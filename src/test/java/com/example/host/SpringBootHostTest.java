@@ -11,6 +11,7 @@ import dev.caravan.testing.Loopback;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
+import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Caravan as a dependency of a Camel Spring Boot application ({@link HostApplication}, configured by
@@ -94,6 +96,14 @@ class SpringBootHostTest {
         assertThat(camel.isStreamCaching()).isTrue();
         assertThat(host.getBean(ProducerTemplate.class).requestBody("direct:greet", "Ada", String.class))
                 .isEqualTo("Hello Ada, from the host");
+        // Caravan uses the application's infrastructure and adds none of its own
+        for (Class<?> type : List.of(DataSource.class, JdbcTemplate.class, TransactionTemplate.class,
+                ProducerTemplate.class)) {
+            String[] names = host.getBeanNamesForType(type);
+            assertThat(names).as(type.getName()).hasSize(1);
+            assertThat(host.getBeanFactory().getBeanDefinition(names[0]).getResourceDescription())
+                    .as(type.getName()).doesNotContain("dev/caravan");
+        }
         // a default of Caravan's the application did not set
         assertThat(host.getEnvironment().getProperty("caravan.regions.glm.cn"))
                 .isEqualTo("https://open.bigmodel.cn/api/paas/v4");

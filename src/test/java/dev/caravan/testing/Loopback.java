@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /** Requests to a gateway listening on 127.0.0.1, whichever application runs it. */
 public record Loopback(int port) {
@@ -30,6 +31,11 @@ public record Loopback(int port) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Sends, and returns at once. */
+    public CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
+        return GatewayTest.CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A one-message chat completion request body. */
