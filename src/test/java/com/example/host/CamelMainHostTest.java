@@ -154,6 +154,17 @@ class CamelMainHostTest {
         }
     }
 
+    @Test
+    void aBeanNameOfCaravansTakenByTheApplicationStopsItsStart() {
+        Main other = new Main();
+        other.setPropertyPlaceholderLocations("classpath:camel-main-host.properties");
+        other.bind("metrics", new Object());
+        other.configure().addConfiguration(new CaravanConfiguration());
+        other.addOverrideProperty("caravan.port", String.valueOf(GatewayTest.freePort()));
+        other.addOverrideProperty("spring.datasource.url", "jdbc:h2:mem:name-taken;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+        assertThatThrownBy(other::start).hasStackTraceContaining("Camel's registry already has a bean named 'metrics'");
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
