@@ -12,6 +12,7 @@ import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.LedgerRows;
 import dev.caravan.testing.Loopback;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -148,6 +149,9 @@ class CamelMainHostTest {
                 .isEqualTo(LedgerRows.statuses(answered));
         assertThat(ledger.queryForObject("select prompt_tokens from usage_record where request_id = ?", Long.class,
                 LedgerRows.requestIds(List.of(streamed)).get(0))).isEqualTo(5);
+        // priced by Caravan's defaults (the demo model is free), not unknown
+        assertThat(ledger.queryForObject("select cost from usage_record where request_id = ?", BigDecimal.class,
+                LedgerRows.requestIds(List.of(demo)).get(0))).isZero();
         String failedId = LedgerRows.requestIds(List.of(failed)).get(0);
         try (Stream<Path> deadLetters = Files.list(data.resolve("dead-letters"))) {
             assertThat(deadLetters.map(CamelMainHostTest::read)).anyMatch(letter -> letter.contains(failedId));
