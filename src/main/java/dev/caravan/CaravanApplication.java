@@ -3,11 +3,17 @@ package dev.caravan;
 import dev.caravan.smoke.SmokeCommand;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 
-@SpringBootApplication
-@ConfigurationPropertiesScan
+/**
+ * The gateway on its own. Its beans come from {@link CaravanAutoConfiguration}, as in any application embedding
+ * Caravan. Caravan migrates its own tables ({@code UsageSchema}); Spring Boot's Flyway, which would look for an
+ * application's migrations and refuse a schema that has tables but no history of its own, stays off.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration(exclude = FlywayAutoConfiguration.class)
 public class CaravanApplication {
 
     /** JVM property sizing the common pool, which also runs CompletableFuture's default async tasks. */

@@ -7,20 +7,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.netty.NettyConstants;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * Graceful shutdown (SIGTERM, or the application context closing): before Camel stops, the front door takes
- * no new work (503 {@code shutting_down}, connection closed; {@code /ready} answers 503), and requests and
- * streams in flight finish, for {@code caravan.shutdown-timeout} at most. Then Camel stops, and the usage
- * ledger and dead letters write what they hold as their beans close.
+ * Graceful shutdown (SIGTERM, the application context closing, or a Camel Main application stopping): before
+ * Camel stops its routes, the front door takes no new work (503 {@code shutting_down}, connection closed;
+ * {@code /ready} answers 503), and requests and streams in flight finish, for {@code caravan.shutdown-timeout} at
+ * most. Then Camel stops, and the usage ledger and dead letters write what they hold as their beans close.
  */
 @Component
 public class GracefulShutdown {
@@ -35,16 +32,25 @@ public class GracefulShutdown {
     GracefulShutdown(CamelContext camel, @Value("${caravan.shutdown-timeout:30s}") Duration timeout) {
         this.camel = camel;
         this.timeout = timeout;
+        // Camel's own hook, whoever stops it: Spring closing its context, or a Camel Main application
+        camel.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext context) {
+                drain();
+            }
+        });
     }
 
-    /** Runs first when the context closes: Camel's own listener stops it afterwards. */
-    @EventListener(ContextClosedEvent.class)
-    @Order(Ordered.HIGHEST_PRECEDENCE)
-    void drain() throws InterruptedException {
+    /** Runs when Camel is asked to stop, before it stops anything. */
+    private void drain() {
         draining = true;
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (inFlight() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        try {
+            while (inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (inFlight() > 0) {
             LOG.warn("Shutting down with {} requests and {} streams still open after {}",

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -21,6 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * twice, say from the spool after a commit whose answer was lost, counts once.
  */
 @Component
+@DependsOn(UsageSchema.NAME)
 class LedgerStore {
 
     private static final String INSERT_RECORD = "insert into usage_record (id, request_id, at, utc_day, key_name, method, "

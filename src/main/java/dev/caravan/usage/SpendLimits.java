@@ -23,6 +23,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -37,6 +38,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Periods are UTC days and months, and fixed minutes.
  */
 @Component("spendLimits")
+@DependsOn(UsageSchema.NAME)
 public class SpendLimits {
 
     /** Tokens a single request is estimated at, at most: far past any model, far below overflow. */

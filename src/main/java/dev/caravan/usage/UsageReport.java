@@ -19,6 +19,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -29,6 +30,7 @@ import org.springframework.stereotype.Component;
  * (UTC days, both included) or ISO-8601 instants ({@code to} excluded); by default the current UTC month.
  */
 @Component("usageReport")
+@DependsOn(UsageSchema.NAME)
 public class UsageReport {
 
     /** The report's groupings and the column each groups by. */

@@ -1,10 +1,8 @@
 package dev.caravan.testing;
 
 import dev.caravan.CaravanApplication;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,13 +50,11 @@ public final class GatewayInstance implements AutoCloseable {
     }
 
     public HttpRequest.Builder request(String path, String key) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(30));
+        return new Loopback(port).request(path, key);
     }
 
     public HttpRequest post(String path, String body, String key) {
-        return request(path, key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return new Loopback(port).post(path, body, key);
     }
 
     /** Sends {@code count} requests at once and waits for all of them. */

@@ -179,7 +179,7 @@ public abstract class GatewayTest {
     }
 
     protected static String chat(String model) {
-        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+        return Loopback.chat(model);
     }
 
     protected static JsonNode json(HttpResponse<String> response) {

@@ -38,12 +38,15 @@ class SharedLimitsPostgresTest {
     private static GatewayInstance second;
 
     @BeforeAll
-    static void twoReplicas() {
+    static void twoReplicas() throws SQLException {
         assumeTrue(postgresRuns(), "no PostgreSQL on 127.0.0.1:5432");
+        // Caravan migrates into the connection's current schema
+        try (Connection c = DriverManager.getConnection(URL, USER, "")) {
+            c.createStatement().execute("create schema " + SCHEMA);
+        }
         Map<String, Object> shared = Map.ofEntries(
                 Map.entry("spring.datasource.url", URL + "?currentSchema=" + SCHEMA),
                 Map.entry("spring.datasource.username", USER),
-                Map.entry("spring.flyway.schemas", SCHEMA),
                 Map.entry("caravan.ledger.spool-dir", "target/test-data/" + SCHEMA),
                 Map.entry("caravan.keys[0].name", "shared"),
                 Map.entry("caravan.keys[0].key", SHARED_KEY),

@@ -1,0 +1,37 @@
+package dev.caravan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/** Caravan's defaults in the environment of a Spring Boot application that embeds it, and not in the gateway's. */
+class CaravanDefaultsTest {
+
+    @Test
+    void anEmbeddingApplicationGetsTheCaravanKeysBelowItsOwnSettings() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("application", Map.of("caravan.port", "9090")));
+
+        new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(Object.class));
+
+        assertThat(environment.getProperty("caravan.regions.glm.cn")).isEqualTo("https://open.bigmodel.cn/api/paas/v4");
+        assertThat(environment.getProperty("caravan.prices.groq[llama-3.1-8b-instant].input")).isEqualTo("0.05");
+        assertThat(environment.getProperty("caravan.port")).isEqualTo("9090");
+        // the gateway's own Camel and Spring settings are not the application's
+        assertThat(environment.getProperty("camel.main.stream-caching-enabled")).isNull();
+        assertThat(environment.getProperty("spring.datasource.url")).isNull();
+    }
+
+    @Test
+    void theGatewayReadsItsApplicationYamlFromItsWorkingDirectoryOnly() {
+        StandardEnvironment environment = new StandardEnvironment();
+
+        new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(CaravanApplication.class));
+
+        assertThat(environment.getProperty("caravan.regions.glm.cn")).isNull();
+    }
+}
