@@ -172,7 +172,7 @@ public class HotReload implements StartupListener {
                 configFiles.paths(), interval);
     }
 
-    /** The files and versions that serve, and the last edit's outcome. */
+    /** The files that serve, with their versions. */
     public List<FileVersion> files() {
         Live current = live;
         return current == null ? List.of() : List.copyOf(current.versions().values());
