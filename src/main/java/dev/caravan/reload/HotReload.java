@@ -86,7 +86,7 @@ public class HotReload implements StartupListener {
     private record Candidate(Map<Path, String> routeFiles, Map<Path, String> configFiles,
                              Map<String, PropertySource<?>> replacements, RouteSet routes,
                              Map<String, String> fingerprints, Map<String, List<Endpoint>> endpoints,
-                             List<Runnable> settingsSwaps, List<String> restartOnly) {
+                             List<Runnable> settingsSwaps, List<String> changedKeys, List<String> restartOnly) {
     }
 
     private final CamelContext camel;
@@ -279,10 +279,11 @@ public class HotReload implements StartupListener {
                 throw new ReloadRejected(configName(names), 0, RouteSet.firstLine(e));
             }
         }
-        List<String> restartOnly = configFiles.changedKeys(replacements).stream()
+        List<String> changedKeys = configFiles.changedKeys(replacements);
+        List<String> restartOnly = changedKeys.stream()
                 .filter(key -> RESTART_ONLY.stream().anyMatch(key::startsWith)).toList();
         return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver), endpoints,
-                swaps, restartOnly);
+                swaps, changedKeys, restartOnly);
     }
 
     private static String configName(Map<Path, String> names) {
@@ -493,7 +494,12 @@ public class HotReload implements StartupListener {
             }
         });
         old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(name(path) + " (gone)"));
-        return String.join(", ", files) + ": routes replaced " + replaced + ", added " + added + ", removed " + removed;
+        String summary = String.join(", ", files) + ": routes replaced " + replaced + ", added " + added + ", removed "
+                + removed;
+        // names only: values may be secrets
+        List<String> keys = candidate.changedKeys();
+        return keys.isEmpty() ? summary : summary + "; settings changed " + (keys.size() <= 12 ? keys
+                : keys.subList(0, 12) + " and " + (keys.size() - 12) + " more");
     }
 
     private Map<Path, String> readRouteFiles() throws IOException {
