@@ -71,7 +71,12 @@ public class ApiKeys implements ReloadableSettings {
 
     @Override
     public Runnable prepare(Binder candidate, Collection<Endpoint> endpoints) {
-        Keys edited = build(candidate.bindOrCreate("caravan", KeyProperties.class));
+        KeyProperties properties = candidate.bindOrCreate("caravan", KeyProperties.class);
+        if (generatedDigest == null && properties.keys().isEmpty() && !notBlank(properties.apiKey())) {
+            // at start-up a key would be generated and printed; while running, that would lock every client out
+            throw new SettingsProblem("caravan.keys", "no gateway key left: set caravan.keys or CARAVAN_API_KEY");
+        }
+        Keys edited = build(properties);
         return () -> {
             keys = edited;
             limitListeners.forEach(listener -> listener.accept(limitsByName()));

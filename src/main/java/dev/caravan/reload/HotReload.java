@@ -76,16 +76,15 @@ public class HotReload implements StartupListener {
     record Outcome(Instant at, boolean applied, String where, String message) {
     }
 
-    /** What serves: the files as read, their routes, each unit's fingerprint and endpoints (as checked). */
+    /** What serves: the files as read, their routes and each unit's fingerprint. */
     private record Live(Map<Path, String> routeFiles, Map<Path, String> configFiles, RouteSet routes,
-                        Map<String, String> fingerprints, Map<String, List<Endpoint>> endpoints,
-                        Map<Path, FileVersion> versions) {
+                        Map<String, String> fingerprints, Map<Path, FileVersion> versions) {
     }
 
     /** An edited set that passed every check, ready to be swapped in. */
     private record Candidate(Map<Path, String> routeFiles, Map<Path, String> configFiles,
                              Map<String, PropertySource<?>> replacements, RouteSet routes,
-                             Map<String, String> fingerprints, Map<String, List<Endpoint>> endpoints,
+                             Map<String, String> fingerprints,
                              List<Runnable> settingsSwaps, List<String> changedKeys, List<String> restartOnly) {
     }
 
@@ -158,12 +157,11 @@ public class HotReload implements StartupListener {
         Map<Path, String> routeFiles = readRouteFiles();
         Map<Path, String> config = readConfigFiles();
         RouteSet routes = RouteSet.load(parse(routeFiles), null, camel);
-        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, environment, Set.of());
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
         routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
         config.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
-        live = new Live(routeFiles, config, routes, Fingerprints.of(routes, environment), endpoints, versions);
+        live = new Live(routeFiles, config, routes, Fingerprints.of(routes, environment), versions);
         ScheduledExecutorService poller = camel.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "caravan-reload");
         long interval = properties.interval().toMillis();
@@ -242,10 +240,15 @@ public class HotReload implements StartupListener {
                 lastOutcome = new Outcome(clock.instant(), false, e.where(), e.getMessage());
                 LOG.warn("Reload rejected, the routes and settings that served still serve: {}: {}", e.where(),
                         e.getMessage());
+            } catch (Exception e) {
+                // not tried again until the files change: a route that failed to start fails again
+                rejected = all;
+                lastOutcome = new Outcome(clock.instant(), false, "", RouteSet.firstLine(e));
+                LOG.error("Reload failed and was undone, the routes and settings that served still serve: {}",
+                        RouteSet.firstLine(e));
             }
-        } catch (Exception e) {
-            lastOutcome = new Outcome(clock.instant(), false, "", RouteSet.firstLine(e));
-            LOG.error("Reload failed, the routes and settings that served still serve: {}", RouteSet.firstLine(e));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Reload: cannot read the files: {}", RouteSet.firstLine(e));
         }
     }
 
@@ -265,14 +268,13 @@ public class HotReload implements StartupListener {
         RouteSet routes = RouteSet.load(parse(routeFiles), check, camel);
         keepsListening(live.routes(), routes);
         Set<String> managed = routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
-        Map<String, List<Endpoint>> endpoints = RouteChecks.check(routes, camel, resolver, managed);
-        List<Endpoint> allEndpoints = endpoints.values().stream().flatMap(List::stream).toList();
+        List<Endpoint> endpoints = RouteChecks.check(routes, camel, resolver, managed);
         Binder binder = new Binder(ConfigurationPropertySources.from(sources),
                 new PropertySourcesPlaceholdersResolver(sources));
         List<Runnable> swaps = new ArrayList<>();
         for (ReloadableSettings part : settings) {
             try {
-                swaps.add(part.prepare(binder, allEndpoints));
+                swaps.add(part.prepare(binder, endpoints));
             } catch (SettingsProblem e) {
                 throw ConfigFiles.rejection(sources, e, configName(names));
             } catch (RuntimeException e) {
@@ -282,7 +284,7 @@ public class HotReload implements StartupListener {
         List<String> changedKeys = configFiles.changedKeys(replacements);
         List<String> restartOnly = changedKeys.stream()
                 .filter(key -> RESTART_ONLY.stream().anyMatch(key::startsWith)).toList();
-        return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver), endpoints,
+        return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver),
                 swaps, changedKeys, restartOnly);
     }
 
@@ -293,52 +295,50 @@ public class HotReload implements StartupListener {
     private void apply(Candidate candidate) throws Exception {
         Live before = live;
         ModelCamelContext model = (ModelCamelContext) camel;
-        List<Unit> gone = routesOf(before.routes()).stream()
-                .filter(old -> candidate.routes().unit(old.kind(), old.id()).isEmpty()
-                        && candidate.routes().unit(other(old.kind()), old.id()).isEmpty()).toList();
-        List<String> replaced = new ArrayList<>();
-        List<String> added = new ArrayList<>();
+        Changes changes = new Changes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        Map<String, String> fingerprints = new LinkedHashMap<>(candidate.fingerprints());
         swapping = true;
         try {
-            swapRoutes(model, before, candidate, replaced, added);
+            swapRoutes(model, before, candidate, changes);
             candidate.settingsSwaps().forEach(Runnable::run);
-            // what requests resolve to leaves the removed routes before they go
-            List<Endpoint> removed = gone.stream()
-                    .flatMap(unit -> before.endpoints().getOrDefault(unit.key(), List.of()).stream()).toList();
-            settings.forEach(part -> part.routesSwapped(removed));
-            for (Unit old : gone) {
-                removeRoute(model, old.id());
-            }
-            for (Kind kind : List.of(Kind.TEMPLATE, Kind.CONFIGURATION)) {
-                for (Unit old : before.routes().units(kind)) {
-                    if (candidate.routes().unit(kind, old.id()).isEmpty()) {
-                        replaceDefinition(model, old, null);
-                    }
-                }
-            }
+            settings.forEach(ReloadableSettings::routesSwapped);
+            removeUnusedDefinitions(model, before, candidate);
         } finally {
             synchronized (swapDone) {
                 swapping = false;
                 swapDone.notifyAll();
             }
         }
-        String summary = summary(before, candidate, replaced, added, gone.stream().map(Unit::id).toList());
+        for (String kept : changes.restartNeeded()) {
+            // still the old one: every later reload says so again, until a restart
+            fingerprints.put(Kind.ROUTE.yaml + " " + kept, before.fingerprints().get(Kind.ROUTE.yaml + " " + kept));
+            LOG.warn("Route '{}' listens for HTTP: its edit (address, Netty options, error handling) applies at the "
+                    + "next restart, not now", kept);
+        }
+        String summary = summary(before, candidate, changes);
         // the outcome first: whoever sees the new versions sees it too
         lastOutcome = new Outcome(clock.instant(), true, "", summary);
-        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(),
-                candidate.fingerprints(), candidate.endpoints(), versions(before, candidate));
+        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(), fingerprints,
+                versions(before, candidate));
         LOG.info("Reloaded {}", summary);
         if (!candidate.restartOnly().isEmpty()) {
             LOG.warn("Edited values that apply at the next restart, not now: {}", candidate.restartOnly());
         }
     }
 
+    /** What a reload did to the routes, by id. */
+    private record Changes(List<String> replaced, List<String> added, List<String> removed,
+                           List<String> restartNeeded) {
+    }
+
     /**
-     * Puts the edited configuration, route configurations, templates and the changed and new routes in place,
-     * with the model catalog held as it was; when one fails, puts back everything done so far.
+     * Puts the edited configuration, route configurations and templates in place, removes the routes no
+     * longer defined and replaces the changed ones and adds the new ones, with the model catalog held as it
+     * was; when a step fails, puts back everything done so far. A route listening for HTTP is never replaced:
+     * that would close its port.
      */
-    private void swapRoutes(ModelCamelContext model, Live before, Candidate candidate, List<String> replaced,
-                            List<String> added) throws Exception {
+    private void swapRoutes(ModelCamelContext model, Live before, Candidate candidate, Changes changes)
+            throws Exception {
         List<Runnable> undo = new ArrayList<>();
         settings.forEach(ReloadableSettings::routesSwapping);
         try {
@@ -354,21 +354,29 @@ public class HotReload implements StartupListener {
                     }
                 }
             }
+            // the gone first: a route renamed keeps its from: endpoint, which takes one consumer
+            for (Unit old : routesOf(before.routes())) {
+                if (candidate.routes().unit(old.kind(), old.id()).isEmpty()
+                        && candidate.routes().unit(other(old.kind()), old.id()).isEmpty()) {
+                    removeRoute(model, old.id());
+                    undo.add(() -> addRoute(model, old));
+                    changes.removed().add(old.id());
+                }
+            }
             for (Unit unit : routesOf(candidate.routes())) {
                 Unit old = before.routes().unit(unit.kind(), unit.id()).orElse(null);
                 if (old == null) {
                     addRoute(model, unit);
                     undo.add(() -> removeRoute(model, unit.id()));
-                    added.add(unit.id());
+                    changes.added().add(unit.id());
+                } else if (changed(before, candidate, unit) && old.kind() == Kind.ROUTE && listens(old)) {
+                    changes.restartNeeded().add(unit.id());
                 } else if (changed(before, candidate, unit)) {
-                    if (unit.kind() == Kind.ROUTE && listens(unit)) {
-                        LOG.warn("Route '{}' listens for HTTP: replacing it closes its port for a moment", unit.id());
-                    }
                     removeRoute(model, unit.id());
                     undo.add(() -> addRoute(model, old));
                     addRoute(model, unit);
                     undo.add(() -> removeRoute(model, unit.id()));
-                    replaced.add(unit.id());
+                    changes.replaced().add(unit.id());
                 }
             }
         } catch (Exception e) {
@@ -380,8 +388,23 @@ public class HotReload implements StartupListener {
                     LOG.error("Reload: putting back a step failed: {}", RouteSet.firstLine(again));
                 }
             }
-            settings.forEach(part -> part.routesSwapped(List.of()));
+            settings.forEach(ReloadableSettings::routesSwapped);
             throw e;
+        }
+    }
+
+    /** Route templates and configurations no longer defined; their routes are gone by now. */
+    private static void removeUnusedDefinitions(ModelCamelContext model, Live before, Candidate candidate) {
+        for (Kind kind : List.of(Kind.TEMPLATE, Kind.CONFIGURATION)) {
+            for (Unit old : before.routes().units(kind)) {
+                if (candidate.routes().unit(kind, old.id()).isEmpty()) {
+                    try {
+                        replaceDefinition(model, old, null);
+                    } catch (RuntimeException e) {
+                        LOG.error("Reload: removing {} failed: {}", old.key(), RouteSet.firstLine(e));
+                    }
+                }
+            }
         }
     }
 
@@ -481,8 +504,7 @@ public class HotReload implements StartupListener {
         return versions;
     }
 
-    private String summary(Live before, Candidate candidate, List<String> replaced, List<String> added,
-                           List<String> removed) {
+    private String summary(Live before, Candidate candidate, Changes changes) {
         List<String> files = new ArrayList<>();
         Map<Path, String> all = new TreeMap<>(candidate.routeFiles());
         all.putAll(candidate.configFiles());
@@ -494,8 +516,9 @@ public class HotReload implements StartupListener {
             }
         });
         old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(name(path) + " (gone)"));
-        String summary = String.join(", ", files) + ": routes replaced " + replaced + ", added " + added + ", removed "
-                + removed;
+        String summary = String.join(", ", files) + ": routes replaced " + changes.replaced() + ", added "
+                + changes.added() + ", removed " + changes.removed()
+                + (changes.restartNeeded().isEmpty() ? "" : ", kept until a restart " + changes.restartNeeded());
         // names only: values may be secrets
         List<String> keys = candidate.changedKeys();
         return keys.isEmpty() ? summary : summary + "; settings changed " + (keys.size() <= 12 ? keys

@@ -12,14 +12,6 @@ final class ReloadRejected extends Exception {
         this.line = line;
     }
 
-    String file() {
-        return file;
-    }
-
-    int line() {
-        return line;
-    }
-
     String where() {
         return line > 0 ? file + ":" + line : file;
     }

@@ -24,12 +24,7 @@ public interface ReloadableSettings {
     default void routesSwapping() {
     }
 
-    /**
-     * After the routes were replaced and the prepared settings made live (or after everything was put back
-     * when replacing failed), before the routes no longer defined are removed.
-     *
-     * @param removed the endpoints of the routes about to be removed (not the live instances)
-     */
-    default void routesSwapped(Collection<Endpoint> removed) {
+    /** After the routes were replaced and the prepared settings made live, or everything was put back. */
+    default void routesSwapped() {
     }
 }

@@ -3,13 +3,14 @@ package dev.caravan.reload;
 import dev.caravan.reload.RouteSet.Kind;
 import dev.caravan.reload.RouteSet.Unit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Component;
 import org.apache.camel.Endpoint;
@@ -48,8 +49,7 @@ final class RouteChecks {
 
     private final CamelContext camel;
     private final PropertyResolver properties;
-    /** The endpoints of each unit (route or templated route), by unit key. */
-    private final Map<String, List<Endpoint>> endpoints = new LinkedHashMap<>();
+    private final List<Endpoint> endpoints = new ArrayList<>();
     private final Set<String> directConsumers = new HashSet<>();
     /** direct: endpoints sent to, with where. */
     private final Map<String, String> directTargets = new HashMap<>();
@@ -62,9 +62,9 @@ final class RouteChecks {
     /**
      * @param managed the ids of the routes the files defined so far: a live route among them counts only if
      *                the files still define it
-     * @return the endpoints of each route, by unit key, created and checked but not started
+     * @return the endpoints of the routes, created and checked but not started
      */
-    static Map<String, List<Endpoint>> check(RouteSet routes, CamelContext camel, PropertyResolver properties,
+    static List<Endpoint> check(RouteSet routes, CamelContext camel, PropertyResolver properties,
                                              Set<String> managed) throws ReloadRejected {
         RouteChecks checks = new RouteChecks(camel, properties);
         // routes from elsewhere (the class path, Java) stay as they are: what they consume still counts
@@ -98,7 +98,7 @@ final class RouteChecks {
                         + "' (from: " + target.getKey() + ")");
             }
         }
-        return checks.endpoints;
+        return List.copyOf(checks.endpoints);
     }
 
     /** The template's parameters as this templated route sets them, defaults filled in. */
@@ -159,7 +159,11 @@ final class RouteChecks {
         } else if (step instanceof ProcessDefinition process && process.getRef() != null) {
             bean(unit, step, resolve(unit, step, resolve, process.getRef()));
         } else if (step instanceof BeanDefinition bean && bean.getRef() != null) {
-            bean(unit, step, resolve(unit, step, resolve, bean.getRef()));
+            Object found = bean(unit, step, resolve(unit, step, resolve, bean.getRef()));
+            String method = bean.getMethod() == null ? null : bean.getMethod().replaceFirst("\\(.*", "").strip();
+            if (method != null && Arrays.stream(found.getClass().getMethods()).noneMatch(m -> m.getName().equals(method))) {
+                throw rejected(unit, step, "bean '" + bean.getRef() + "' has no method '" + method + "'");
+            }
         } else if (step instanceof ThrowExceptionDefinition thrown && thrown.getExceptionType() != null) {
             exceptionClass(unit, step, thrown.getExceptionType());
         } else if (step instanceof CatchDefinition caught) {
@@ -179,7 +183,8 @@ final class RouteChecks {
             try {
                 camel.resolveLanguage("simple").createPredicate(text);
             } catch (RuntimeException e) {
-                throw rejected(unit, step, "simple expression '" + text + "' does not parse: " + RouteSet.firstLine(e));
+                throw rejected(unit, step, "simple expression '" + expression.getExpression() + "' does not parse: "
+                        + RouteSet.firstLine(e).replace(text, expression.getExpression()));
             }
         }
     }
@@ -205,18 +210,49 @@ final class RouteChecks {
             }
             Endpoint endpoint = component.createEndpoint(uri);
             endpoint.init();
-            endpoints.computeIfAbsent(unit.key(), key -> new ArrayList<>()).add(endpoint);
+            endpoints.add(endpoint);
         } catch (ReloadRejected e) {
             throw e;
         } catch (Exception e) {
-            throw rejected(unit, step, "endpoint '" + scheme + ":…': " + RouteSet.firstLine(e));
+            throw rejected(unit, step, "endpoint '" + scheme + ":…': " + masked(RouteSet.firstLine(e), uri));
         }
     }
 
-    private void bean(Unit unit, Object step, String name) throws ReloadRejected {
-        if (camel.getRegistry().lookupByName(name) == null) {
+    /** Option names that hold secrets, misspelt ones too ("api_key", "apikey", "token"). */
+    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(key|secret|token|passw|auth|credential).*");
+    /** Values that look like a key whatever the option's name: long, no spaces or commas, not a URL. */
+    private static final Pattern KEY_LIKE = Pattern.compile("(?!https?:)[A-Za-z0-9_\\-.~+/=:]{20,}");
+
+    /**
+     * The message with secret-looking option values masked: Camel echoes them ("Unknown parameters=[{api_key=
+     * sk-...}]"), and a misspelt key option would put a provider key in the log.
+     */
+    static String masked(String message, String uri) {
+        int query = uri.indexOf('?');
+        if (query < 0) {
+            return message;
+        }
+        String masked = message;
+        for (String parameter : uri.substring(query + 1).split("&")) {
+            int eq = parameter.indexOf('=');
+            String value = parameter.substring(eq + 1);
+            if (value.startsWith("RAW(") && value.endsWith(")")) {
+                value = value.substring(4, value.length() - 1);
+            }
+            if (value.length() >= 4 && (SECRET_NAME.matcher(parameter.substring(0, Math.max(eq, 0))).matches()
+                    || KEY_LIKE.matcher(value).matches())) {
+                masked = masked.replace(value, "xxxxxx");
+            }
+        }
+        return masked;
+    }
+
+    private Object bean(Unit unit, Object step, String name) throws ReloadRejected {
+        Object bean = camel.getRegistry().lookupByName(name);
+        if (bean == null) {
             throw rejected(unit, step, "no bean named '" + name + "'");
         }
+        return bean;
     }
 
     private void exceptionClass(Unit unit, Object step, String type) throws ReloadRejected {

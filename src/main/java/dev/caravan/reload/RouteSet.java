@@ -69,16 +69,10 @@ final class RouteSet {
 
     private static final Pattern CAMEL_LINE = Pattern.compile("line (\\d+), column");
 
-    private final List<RouteFile> files;
     private final Map<String, Unit> units;
 
-    private RouteSet(List<RouteFile> files, Map<String, Unit> units) {
-        this.files = files;
+    private RouteSet(Map<String, Unit> units) {
         this.units = units;
-    }
-
-    List<RouteFile> files() {
-        return files;
     }
 
     Collection<Unit> units() {
@@ -100,6 +94,12 @@ final class RouteSet {
             if (schema != null) {
                 schema.check(file);
             }
+            // before Camel's loader sees the file: it would apply beans, rest configuration and the like at once
+            for (int i = 0; i < file.items().size(); i++) {
+                unit(file, i, null);
+            }
+        }
+        for (RouteFile file : files) {
             Definitions definitions = definitions(file, camel);
             for (int i = 0; i < file.items().size(); i++) {
                 Unit unit = unit(file, i, definitions);
@@ -110,9 +110,10 @@ final class RouteSet {
                 }
             }
         }
-        return new RouteSet(List.copyOf(files), units);
+        return new RouteSet(units);
     }
 
+    /** The file's item as a unit; without definitions, only checks that it is one (and returns null). */
     private static Unit unit(RouteFile file, int index, Definitions definitions) throws ReloadRejected {
         JsonNode item = file.items().get(index);
         int line = file.lineOf("/" + index);
@@ -129,6 +130,9 @@ final class RouteSet {
         if (id.isBlank()) {
             throw new ReloadRejected(file.name(), line, "this " + kind.yaml + " needs an '" + kind.idField
                     + "': a reload replaces what changed by id");
+        }
+        if (definitions == null) {
+            return null;
         }
         Object definition = definitions.find(kind, id);
         if (definition == null) {

@@ -13,9 +13,4 @@ public class SettingsProblem extends IllegalArgumentException {
     public String property() {
         return property;
     }
-
-    /** The reason, without the property. */
-    public String reason() {
-        return getMessage().substring(property.length() + 2);
-    }
 }

@@ -1,6 +1,7 @@
 package dev.caravan.reload;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -10,6 +11,7 @@ import org.apache.camel.component.direct.DirectConsumer;
 import org.apache.camel.component.direct.DirectConsumerNotAvailableException;
 import org.apache.camel.component.direct.DirectEndpoint;
 import org.apache.camel.support.DefaultAsyncProducer;
+import org.apache.camel.util.StringHelper;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,17 +19,33 @@ import org.springframework.stereotype.Component;
  * producer caches it under a component-wide counter and publishes the counter before the consumer: right
  * after a reload replaced a route, a second thread using the same producer can see the new counter with
  * the old (stopped) consumer, and its request fails with "SendProcessor has not been started". The lookup
- * is one uncontended lock.
+ * reads a concurrent map; only a missing consumer takes Camel's locked, waiting path.
  */
 @Component("direct")
 class SwapSafeDirectComponent extends DirectComponent {
 
+    /** The running consumers by key, as the component's own (locked) map has them. */
+    private final Map<String, DirectConsumer> running = new ConcurrentHashMap<>();
+
+    @Override
+    public void addConsumer(String key, DirectConsumer consumer) {
+        super.addConsumer(key, consumer);
+        running.put(key, consumer);
+    }
+
+    @Override
+    public void removeConsumer(String key, DirectConsumer consumer) {
+        running.remove(key, consumer);
+        super.removeConsumer(key, consumer);
+    }
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        String key = StringHelper.before(uri, "?", uri); // as DirectEndpoint keys its consumer
         DirectEndpoint endpoint = new DirectEndpoint(uri, this) {
             @Override
             public Producer createProducer() {
-                return new LookupProducer(this);
+                return new LookupProducer(this, key);
             }
         };
         endpoint.setBlock(isBlock());
@@ -36,21 +54,25 @@ class SwapSafeDirectComponent extends DirectComponent {
         return endpoint;
     }
 
-    private static final class LookupProducer extends DefaultAsyncProducer {
+    private final class LookupProducer extends DefaultAsyncProducer {
 
         private final DirectEndpoint endpoint;
+        private final String key;
 
-        LookupProducer(DirectEndpoint endpoint) {
+        LookupProducer(DirectEndpoint endpoint, String key) {
             super(endpoint);
             this.endpoint = endpoint;
+            this.key = key;
         }
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            DirectConsumer consumer;
+            DirectConsumer consumer = running.get(key);
             try {
-                // waits for one while a route is replaced (block, timeout), as Camel's producer does
-                consumer = endpoint.getConsumer();
+                if (consumer == null) {
+                    // waits for one while a route is replaced (block, timeout), as Camel's producer does
+                    consumer = endpoint.getConsumer();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 exchange.setException(e);

@@ -63,10 +63,8 @@ public class ModelCatalog implements ReloadableSettings {
     /** Registered providers by id; sorted, so the first id wins a model two providers list (logged). */
     private final Map<String, Map<String, String>> providers = new TreeMap<>();
     private final Set<String> routable = new HashSet<>();
-    /** Running endpoints per provider id: while a reload replaces a route, the old and the new one both do. */
+    /** Running endpoints per provider id: a reload moving a provider to another route may start the new first. */
     private final Map<String, Integer> running = new HashMap<>();
-    /** Providers whose routes a reload is about to remove: not routed to any more. */
-    private final Set<String> retired = new HashSet<>();
     private Map<String, String> aliases;
     /** While a reload replaces routes: the snapshot is rebuilt once they all are. */
     private boolean swapping;
@@ -98,15 +96,10 @@ public class ModelCatalog implements ReloadableSettings {
         swapping = true;
     }
 
-    /** Rebuilds the snapshot once, without the providers of the routes about to be removed. */
+    /** Rebuilds the snapshot once, with every provider started or stopped meanwhile. */
     @Override
-    public synchronized void routesSwapped(Collection<Endpoint> removed) {
+    public synchronized void routesSwapped() {
         swapping = false;
-        for (String provider : providers(removed).keySet()) {
-            if (running.getOrDefault(provider, 0) <= 1) {
-                retired.add(provider);
-            }
-        }
         rebuild(null);
     }
 
@@ -154,7 +147,6 @@ public class ModelCatalog implements ReloadableSettings {
     public synchronized void register(String id, Map<String, String> models, boolean isRoutable) {
         providers.put(id, Collections.unmodifiableMap(new LinkedHashMap<>(models)));
         running.merge(id, 1, Integer::sum);
-        retired.remove(id);
         if (isRoutable) {
             routable.add(id);
         } else {
@@ -173,7 +165,6 @@ public class ModelCatalog implements ReloadableSettings {
             return;
         }
         running.remove(id);
-        retired.remove(id);
         providers.remove(id);
         routable.remove(id);
         if (!swapping) {
@@ -184,8 +175,7 @@ public class ModelCatalog implements ReloadableSettings {
     /** @param changed the provider just registered: conflicts it takes part in are logged */
     private void rebuild(String changed) {
         Map<String, Route> models = new LinkedHashMap<>();
-        Set<String> routableNow = new HashSet<>(routable);
-        routableNow.removeAll(retired);
+        Set<String> routableNow = Set.copyOf(routable);
         providers.forEach((id, served) -> {
             if (routableNow.contains(id)) {
                 served.forEach((model, upstream) -> {
@@ -208,7 +198,7 @@ public class ModelCatalog implements ReloadableSettings {
             }
         });
         List<Listed> listing = names.entrySet().stream().map(e -> new Listed(e.getKey(), e.getValue())).toList();
-        snapshot = new Snapshot(Set.copyOf(routableNow), Map.copyOf(names), listing, Set.copyOf(aliases.keySet()));
+        snapshot = new Snapshot(routableNow, Map.copyOf(names), listing, Set.copyOf(aliases.keySet()));
     }
 
     public Optional<Route> resolve(String model) {

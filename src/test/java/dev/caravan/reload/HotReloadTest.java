@@ -185,6 +185,24 @@ class HotReloadTest {
         assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void anEditOfTheHttpListenerWaitsForARestartAndThePortStaysOpen(CapturedOutput output) throws Exception {
+        Path errors = api.resolveSibling("errors.camel.yaml");
+        String original = Files.readString(errors);
+        String edited = original.replaceFirst("description: >-", "description: >-\n      (edited)");
+        try {
+            write(errors, edited);
+            JsonNode routes = awaitRoutes(body -> sha256(body, "errors.camel.yaml").equals(sha256(edited)));
+            // the listener's error handling changed: the listener stays as it is, the rest is applied
+            assertThat(routes.path("last_reload").path("message").asText()).contains("kept until a restart [http-in]");
+            assertThat(output.getAll()).contains("Route 'http-in' listens for HTTP: its edit");
+            assertThat(chat("demo").statusCode()).isEqualTo(200);
+        } finally {
+            write(errors, original);
+            awaitRoutes(body -> sha256(body, "errors.camel.yaml").equals(sha256(original)));
+        }
+    }
+
     /**
      * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
      * (null: not checked).
@@ -222,6 +240,19 @@ class HotReloadTest {
                 new BadEdit("no HTTP listener left", "api",
                         "uri: \"netty-http:http://{{caravan.host:0.0.0.0}}:{{caravan.port:8080}}\"",
                         "uri: \"direct:http-in\"", "no route would listen for HTTP any more", "- route:\n    id: http-in"),
+                new BadEdit("a bean method that does not exist", "api", "method: live\n",
+                        "method: lives\n", "bean 'health' has no method 'lives'", "                  - bean:\n"
+                        + "                      id: liveness"),
+                // Camel echoes the option's value: the provider key, masked
+                new BadEdit("an option misspelt, holding a provider key", "providers",
+                        "# A custom OpenAI-compatible provider", """
+                        - route:
+                            id: misspelt
+                            from:
+                              uri: direct:misspelt
+                              steps:
+                                - to: "llm:deepseek?api_key={{DEEPSEEK_API_KEY}}"
+                        # A custom OpenAI-compatible provider""", "api_key=xxxxxx", "        - to: \"llm:deepseek?api_key="),
                 // the routes read it, in a template parameter's default: the first route to do so is named
                 new BadEdit("a value the routes read, in application.yaml", "config", "  retries: 2", "  retries: two",
                         "retries=two", null));
@@ -251,8 +282,18 @@ class HotReloadTest {
         }
         Thread.sleep(300); // a few more polls: the same rejected edit is logged once
         assertThat(rejections(output)).isEqualTo(logged + 1);
-        assertThat(output.getAll().lines().filter(l -> l.contains("Reload rejected")).reduce((a, b) -> b).orElseThrow())
-                .contains(where, edit.reason()).doesNotContain("\tat ");
+        List<String> lines = output.getAll().lines().toList();
+        int last = lines.size() - 1;
+        while (!lines.get(last).contains("Reload rejected")) {
+            last--;
+        }
+        assertThat(lines.get(last)).contains(where, edit.reason());
+        assertThat(lines.subList(last + 1, lines.size())).as("no stack trace").noneMatch(l -> l.startsWith("\tat ")
+                || l.startsWith("Caused by"));
+        for (String provider : GatewayTest.PRESETS) {
+            assertThat(output.getAll()).doesNotContain(GatewayTest.providerKey(provider));
+            assertThat(routes.toString()).doesNotContain(GatewayTest.providerKey(provider));
+        }
         assertThat(servesOriginals(routes)).as("the files that serve").isTrue();
         assertThat(chat("demo").statusCode()).isEqualTo(200);
         assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
