@@ -186,6 +186,17 @@ class HotReloadTest {
     }
 
     @Test
+    void aRouteRenamedKeepsItsEndpointUnderLoad() throws Exception {
+        String edited = apiOriginal.replace("    id: call-provider\n", "    id: call-chosen-provider\n");
+        write(api, edited);
+        JsonNode routes = awaitRoutes(body -> sha256(body, "api.camel.yaml").equals(sha256(edited)));
+        // the old one goes before the new one starts: both consume direct:call-provider
+        assertThat(routes.path("last_reload").path("message").asText())
+                .contains("added [call-chosen-provider], removed [call-provider]");
+        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void anEditOfTheHttpListenerWaitsForARestartAndThePortStaysOpen(CapturedOutput output) throws Exception {
         Path errors = api.resolveSibling("errors.camel.yaml");
         String original = Files.readString(errors);
