@@ -35,6 +35,7 @@ import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.model.TemplatedRouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -277,6 +278,10 @@ public class HotReload implements StartupListener {
                 swaps.add(part.prepare(binder, endpoints));
             } catch (SettingsProblem e) {
                 throw ConfigFiles.rejection(sources, e, configName(names));
+            } catch (BindException e) {
+                // its message names the property and the type, not the value (which may be a key)
+                throw ConfigFiles.rejection(sources, new SettingsProblem(e.getName().toString(), RouteSet.firstLine(e)),
+                        configName(names));
             } catch (RuntimeException e) {
                 throw new ReloadRejected(configName(names), 0, RouteSet.firstLine(e));
             }

@@ -264,6 +264,8 @@ class HotReloadTest {
                               steps:
                                 - to: "llm:deepseek?api_key={{DEEPSEEK_API_KEY}}"
                         # A custom OpenAI-compatible provider""", "api_key=xxxxxx", "        - to: \"llm:deepseek?api_key="),
+                new BadEdit("a price of the wrong type", "config", "  cny-per-usd: 7.1", "  cny-per-usd: seven",
+                        "Failed to bind properties under 'caravan.cny-per-usd'", "  cny-per-usd: seven"),
                 // the routes read it, in a template parameter's default: the first route to do so is named
                 new BadEdit("a value the routes read, in application.yaml", "config", "  retries: 2", "  retries: two",
                         "retries=two", null));
