@@ -223,8 +223,7 @@ public class HotReload implements StartupListener {
         try {
             Map<Path, String> routeFiles = readRouteFiles();
             Map<Path, String> config = readConfigFiles();
-            Map<Path, String> all = new TreeMap<>(routeFiles);
-            all.putAll(config);
+            Map<Path, String> all = allFiles(routeFiles, config);
             Live current = live;
             if (routeFiles.equals(current.routeFiles()) && config.equals(current.configFiles())) {
                 rejected = null;
@@ -498,8 +497,7 @@ public class HotReload implements StartupListener {
     private Map<Path, FileVersion> versions(Live before, Candidate candidate) {
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
-        Map<Path, String> all = new TreeMap<>(candidate.routeFiles());
-        all.putAll(candidate.configFiles());
+        Map<Path, String> all = allFiles(candidate.routeFiles(), candidate.configFiles());
         all.forEach((path, content) -> {
             FileVersion old = before.versions().get(path);
             String digest = sha256(content);
@@ -511,10 +509,8 @@ public class HotReload implements StartupListener {
 
     private String summary(Live before, Candidate candidate, Changes changes) {
         List<String> files = new ArrayList<>();
-        Map<Path, String> all = new TreeMap<>(candidate.routeFiles());
-        all.putAll(candidate.configFiles());
-        Map<Path, String> old = new TreeMap<>(before.routeFiles());
-        old.putAll(before.configFiles());
+        Map<Path, String> all = allFiles(candidate.routeFiles(), candidate.configFiles());
+        Map<Path, String> old = allFiles(before.routeFiles(), before.configFiles());
         all.forEach((path, content) -> {
             if (!content.equals(old.get(path))) {
                 files.add(name(path));
@@ -528,6 +524,12 @@ public class HotReload implements StartupListener {
         List<String> keys = candidate.changedKeys();
         return keys.isEmpty() ? summary : summary + "; settings changed " + (keys.size() <= 12 ? keys
                 : keys.subList(0, 12) + " and " + (keys.size() - 12) + " more");
+    }
+
+    private static Map<Path, String> allFiles(Map<Path, String> routeFiles, Map<Path, String> configFiles) {
+        Map<Path, String> all = new TreeMap<>(routeFiles);
+        all.putAll(configFiles);
+        return all;
     }
 
     private Map<Path, String> readRouteFiles() throws IOException {

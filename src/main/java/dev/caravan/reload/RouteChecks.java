@@ -51,8 +51,11 @@ final class RouteChecks {
     private final PropertyResolver properties;
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final Set<String> directConsumers = new HashSet<>();
-    /** direct: endpoints sent to, with where. */
-    private final Map<String, String> directTargets = new HashMap<>();
+    /** direct: endpoints sent to, each with the first step sending to it. */
+    private final Map<String, Sender> directTargets = new HashMap<>();
+
+    private record Sender(Unit unit, Object step) {
+    }
 
     private RouteChecks(CamelContext camel, PropertyResolver properties) {
         this.camel = camel;
@@ -91,11 +94,10 @@ final class RouteChecks {
                     text -> STRICT.replacePlaceholders(text, key -> parameters.containsKey(key)
                             ? parameters.get(key) : properties.getProperty(key)));
         }
-        for (Map.Entry<String, String> target : checks.directTargets.entrySet()) {
+        for (Map.Entry<String, Sender> target : checks.directTargets.entrySet()) {
             if (!checks.directConsumers.contains(target.getKey())) {
-                String[] where = target.getValue().split("\u0000");
-                throw new ReloadRejected(where[0], Integer.parseInt(where[1]), "no route consumes '" + target.getKey()
-                        + "' (from: " + target.getKey() + ")");
+                throw rejected(target.getValue().unit(), target.getValue().step(), "no route consumes '"
+                        + target.getKey() + "' (from: " + target.getKey() + ")");
             }
         }
         return List.copyOf(checks.endpoints);
@@ -154,7 +156,7 @@ final class RouteChecks {
             String uri = resolve(unit, step, resolve, to.getEndpointUri());
             endpoint(unit, step, uri);
             if (uri.startsWith("direct:")) {
-                directTargets.putIfAbsent(directKey(uri), unit.file().name() + "\u0000" + line(unit, step));
+                directTargets.putIfAbsent(directKey(uri), new Sender(unit, step));
             }
         } else if (step instanceof ProcessDefinition process && process.getRef() != null) {
             bean(unit, step, resolve(unit, step, resolve, process.getRef()));
