@@ -142,7 +142,7 @@ public class ApiKeys implements ReloadableSettings {
     /** @throws GatewayException 401 {@code invalid_api_key} */
     public GatewayKey authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw unauthorized("Missing API key: send 'Authorization: Bearer <key>'.");
+            throw unauthorized("Missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
         }
         Entry entry = keys.byDigest().get(sha256(authorization.substring(7).strip()));
         if (entry == null) {

@@ -5,7 +5,10 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
 
-/** Route step: the caller's gateway key from {@code Authorization: Bearer}, or 401. */
+/**
+ * Route step: the caller's gateway key from {@code Authorization: Bearer}, or from {@code x-api-key} (what
+ * Anthropic's clients send), or 401.
+ */
 @Component("authenticate")
 class Authenticate implements Processor {
 
@@ -17,7 +20,9 @@ class Authenticate implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        GatewayKey key = keys.authenticate(ClientRequest.header(exchange, "Authorization"));
+        String authorization = ClientRequest.header(exchange, "Authorization");
+        String apiKey = authorization == null ? ClientRequest.header(exchange, "x-api-key") : null;
+        GatewayKey key = keys.authenticate(apiKey != null ? "Bearer " + apiKey : authorization);
         exchange.setProperty(GatewayKey.PROPERTY, key);
         exchange.setProperty(GatewayKey.LIMITED, key.limits().any());
     }

@@ -1,5 +1,6 @@
 package dev.caravan.frontdoor;
 
+import dev.caravan.openai.OpenAiRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,15 @@ public final class ClientRequest {
     public static void identify(Exchange exchange, String id) {
         exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
         exchange.setProperty(REQUEST_ID, id);
+    }
+
+    /** Exchange property: the model the client asked for. */
+    public static final String MODEL = "caravanModel";
+
+    /** Makes a validated request the exchange's body, for the routes behind the front door. */
+    public static void accept(Exchange exchange, OpenAiRequest request) {
+        exchange.setProperty(MODEL, request.model());
+        exchange.getMessage().setBody(request);
     }
 
     /** The query parameters of the request line. */

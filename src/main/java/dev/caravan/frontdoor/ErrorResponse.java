@@ -1,5 +1,6 @@
 package dev.caravan.frontdoor;
 
+import dev.caravan.anthropic.AnthropicError;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import org.apache.camel.Exchange;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Turns a failed exchange into the OpenAI error the client gets. Expected failures carry their error;
+ * Turns a failed exchange into the error the client gets: OpenAI's error object, or Anthropic's on the
+ * Anthropic front door. Expected failures carry their error;
  * anything else is a gateway bug: logged with its stack trace, answered 500 without one.
  */
 @Component("errorResponse")
@@ -34,8 +36,14 @@ class ErrorResponse implements Processor {
         if (cause instanceof GatewayException expected && expected.retryAfterSeconds() != null) {
             message.setHeader("Retry-After", expected.retryAfterSeconds());
         }
-        message.setBody(error.toJson());
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, error.status());
+        // each front door answers in its protocol's error shape
+        if (AnthropicError.isAnthropicPath(message.getHeader(Exchange.HTTP_URI, String.class))) {
+            message.setBody(AnthropicError.body(error));
+            message.setHeader(Exchange.HTTP_RESPONSE_CODE, AnthropicError.status(error));
+        } else {
+            message.setBody(error.toJson());
+            message.setHeader(Exchange.HTTP_RESPONSE_CODE, error.status());
+        }
     }
 }

@@ -12,16 +12,12 @@ import org.springframework.stereotype.Component;
 @Component("parseRequest")
 class ParseRequest implements Processor {
 
-    /** Exchange property: the model the client asked for. */
-    static final String MODEL_PROPERTY = "caravanModel";
-
     @Override
     public void process(Exchange exchange) {
         OpenAiRequest.Operation operation = OpenAiRequest.Operation.ofApiPath(
                 exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class));
         byte[] body = exchange.getMessage().getBody(byte[].class);
         OpenAiRequest request = OpenAiRequest.parse(operation, body == null ? new byte[0] : body);
-        exchange.setProperty(MODEL_PROPERTY, request.model());
-        exchange.getMessage().setBody(request);
+        ClientRequest.accept(exchange, request);
     }
 }

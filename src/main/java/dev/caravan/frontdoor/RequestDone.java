@@ -1,6 +1,7 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.edge.Translation;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Usage;
@@ -62,6 +63,7 @@ class RequestDone implements Processor {
     @SuppressWarnings("unchecked")
     private static RequestRecord record(Exchange exchange, Usage usage, EventStream.Outcome stream, Long ttftMillis) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        Translation translation = Translation.of(exchange);
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
         // a failure a fallback mended stays caught on the exchange: only an error answer counts
         Throwable failure = status >= 400 ? exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class) : null;
@@ -73,13 +75,14 @@ class RequestDone implements Processor {
                 exchange.getIn().getHeader(Exchange.HTTP_URI, String.class),
                 status,
                 key == null ? null : key.name(),
-                exchange.getProperty(ParseRequest.MODEL_PROPERTY, String.class),
+                exchange.getProperty(ClientRequest.MODEL, String.class),
                 exchange.getProperty(ModelCatalog.PROVIDER, String.class),
                 exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
                 exchange.getProperty(LlmComponent.ATTEMPTS, List.of(), List.class),
                 exchange.getProperty(FallbackChain.TAKEN, Integer.class),
                 exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class),
                 error, usage, stream != null, stream != null && stream.clientGone(), ttftMillis,
-                exchange.getClock().elapsed(), null, null, exchange.getProperty(Reservation.PROPERTY, Reservation.class));
+                exchange.getClock().elapsed(), null, null, exchange.getProperty(Reservation.PROPERTY, Reservation.class),
+                translation == null ? null : translation.droppedTools());
     }
 }

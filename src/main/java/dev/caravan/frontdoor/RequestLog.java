@@ -39,6 +39,7 @@ class RequestLog implements Processor {
         field(line, "fallbacks", r.fallbacks());
         field(line, "accepted", r.accepted());
         field(line, "error", r.error());
+        field(line, "dropped_tools", r.droppedTools());
         if (r.usage() != null) {
             field(line, "prompt_tokens", r.usage().promptTokens());
             field(line, "completion_tokens", r.usage().completionTokens());

@@ -13,16 +13,17 @@ import java.util.List;
  *
  * @param cost        in {@code costCurrency}; {@code null} when unknown (unpriced model, no usage)
  * @param reservation what the request reserved against its key's limits, settled once it is in the ledger
+ * @param droppedTools built-in tools of a translated request that no provider could run, left out; else {@code null}
  */
 public record RequestRecord(String requestId, Instant time, String method, String path, int status, String key,
                             String model, String provider, String upstreamModel, List<Attempt> attempts,
                             Integer fallbacks, Boolean accepted, String error, Usage usage, boolean stream,
                             boolean clientGone, Long ttftMillis, long durationMillis, BigDecimal cost,
-                            String costCurrency, Reservation reservation) {
+                            String costCurrency, Reservation reservation, String droppedTools) {
 
     RequestRecord withCost(BigDecimal amount, String currency) {
         return new RequestRecord(requestId, time, method, path, status, key, model, provider, upstreamModel, attempts,
                 fallbacks, accepted, error, usage, stream, clientGone, ttftMillis, durationMillis, amount, currency,
-                reservation);
+                reservation, droppedTools);
     }
 }

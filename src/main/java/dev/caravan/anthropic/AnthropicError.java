@@ -1,0 +1,52 @@
+package dev.caravan.anthropic;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.openai.Json;
+import dev.caravan.openai.OpenAiError;
+
+/**
+ * Caravan's errors as Anthropic's clients expect them: {@code {"type":"error","error":{"type","message"}}}
+ * with Anthropic's status for the kind of failure (529 when the service is overloaded, which its clients
+ * retry).
+ */
+public final class AnthropicError {
+
+    private AnthropicError() {
+    }
+
+    /** Whether a gateway path is one of the Anthropic front door's. */
+    public static boolean isAnthropicPath(String path) {
+        return path != null && (path.equals("/v1/messages") || path.startsWith("/v1/messages/"));
+    }
+
+    /** The HTTP status an Anthropic client gets for the error. */
+    public static int status(OpenAiError error) {
+        return error.status() == 503 ? 529 : error.status();
+    }
+
+    /** Anthropic's error type for the error. */
+    public static String type(OpenAiError error) {
+        return switch (error.status()) {
+            case 400, 405, 422 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402, 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
+            case 504 -> "timeout_error";
+            default -> "api_error";
+        };
+    }
+
+    /** The {@code error} event or body: {@code {"type":"error","error":{"type","message"}}}. */
+    public static ObjectNode json(OpenAiError error) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", type(error)).put("message", error.message());
+        return body;
+    }
+
+    public static byte[] body(OpenAiError error) {
+        return json(error).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

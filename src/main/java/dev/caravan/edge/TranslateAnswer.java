@@ -1,0 +1,31 @@
+package dev.caravan.edge;
+
+import dev.caravan.openai.EventStream;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.springframework.stereotype.Component;
+
+/**
+ * Route step after the routes answered a translated request: the chat completion, or its stream, in the
+ * client's protocol. Failures never reach here (the front door's error handler answers them in the
+ * protocol's error shape).
+ */
+@Component("translateAnswer")
+class TranslateAnswer implements Processor {
+
+    @Override
+    public void process(Exchange exchange) {
+        Translation translation = Translation.of(exchange);
+        Message message = exchange.getMessage();
+        if (translation == null) {
+            return;
+        }
+        if (message.getBody() instanceof EventStream chat) {
+            message.setBody(translation.stream(chat));
+        } else {
+            message.setBody(translation.answer(message.getBody(byte[].class)));
+            message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.caravan.edge;
+
+import dev.caravan.openai.EventStream;
+import org.apache.camel.Exchange;
+
+/**
+ * One request of a client protocol other than Chat Completions (the Responses API, Anthropic Messages),
+ * translated at the edge. Its request became one chat completion that goes through the same routes as any
+ * other (routing, fallback, limits, accounting); its answer comes back through here, translated.
+ * Each protocol's translator makes one per request, holding what the way back needs (names of tools, ids).
+ */
+public interface Translation {
+
+    /** Exchange property with the request's translation, set by the protocol's request step. */
+    String PROPERTY = "caravanTranslation";
+
+    /** The translation of the exchange's request; {@code null} for a chat completions request. */
+    static Translation of(Exchange exchange) {
+        return exchange.getProperty(PROPERTY, Translation.class);
+    }
+
+    /** A successful non-streaming answer ({@code chat.completion} JSON) in the client's protocol. */
+    byte[] answer(byte[] chatCompletion);
+
+    /** A streamed chat completion as the client's protocol streams it, translated event by event as it comes. */
+    EventStream stream(EventStream chat);
+
+    /** Tools of the request that no chat provider can run and were left out, for the log line; {@code null}: none. */
+    default String droppedTools() {
+        return null;
+    }
+}
