@@ -13,6 +13,14 @@ TARGETS = [  # (label, kind of check)
     ("all held streams got their first event", "hold"),
 ]
 
+# the gateway's streaming protocols: (name, path, key prefix); the upstreams speak chat, so direct and nginx
+# are chat streams and each protocol's overhead is its gateway TTFT minus direct's chat TTFT
+PROTOCOLS = [
+    ("chat", "/v1/chat/completions", "stream"),
+    ("responses", "/v1/responses", "stream-responses"),
+    ("messages", "/v1/messages", "stream-messages"),
+]
+
 
 def num(value):
     try:
@@ -40,6 +48,11 @@ def main(path):
     for g in gateways:
         p("%s: %s" % (g, r.get(g + ".java")))
     p("%s; nginx %s, wrk %s" % (r.get("settings"), r.get("nginx"), r.get("wrk")))
+    if r.get("stream_settings"):
+        p("streams: %s" % r.get("stream_settings"))
+    if r.get("app"):
+        p("application: %s" % r.get("app"))
+    partial = r.get("only", "all") != "all"
     p("")
 
     # rows: (label, key, format, how the caravan columns compare: "ratio" | "delta" | None)
@@ -89,7 +102,7 @@ def main(path):
     def cell(target, key, fmt):
         if key == "threads":
             idle, load = r.get(target + ".threads_idle"), r.get(target + ".threads_load")
-            return "%s / %s" % (idle, load) if idle else "-"
+            return "%s / %s" % (idle, load or "-") if idle else "-"
         v = value(target, key)
         return fmt % v if v is not None else ("NA" if ("%s.%s" % (target, key)) in r else "-")
 
@@ -120,6 +133,29 @@ def main(path):
       "the first event, so its TTFB is its TTFT; direct and nginx send headers at once.)")
     p("")
 
+    p("First-token time by protocol (the sequential streams; the upstream speaks chat, so overhead = the gateway's "
+      "TTFT - direct's chat TTFT, vs chat = the protocol's TTFT - the gateway's chat TTFT)")
+    base50, base90 = get("direct", "stream.ttft_p50"), get("direct", "stream.ttft_p90")
+    ms = lambda v: "%.2f ms" % v if v is not None else "NA"
+    over = lambda v, b: "%+.2f ms" % (v - b) if v is not None and b is not None else "NA"
+    proto_rows = [["", "protocol", "path", "TTFT p50", "overhead", "TTFT p90", "overhead", "vs chat p50 / p90",
+                   "failed"]]
+    for g in gateways:
+        chat50, chat90 = get(g, "stream.ttft_p50"), get(g, "stream.ttft_p90")
+        for name, path, prefix in PROTOCOLS:
+            if ("%s.%s.n" % (g, prefix)) not in r:
+                continue
+            t50, t90 = get(g, prefix + ".ttft_p50"), get(g, prefix + ".ttft_p90")
+            vs_chat = "" if prefix == "stream" else "%s / %s" % (over(t50, chat50), over(t90, chat90))
+            failed = "%.0f of %.0f" % (get(g, prefix + ".failures") or 0, get(g, prefix + ".n") or 0)
+            proto_rows.append([g, name, "POST " + path, ms(t50), over(t50, base50), ms(t90), over(t90, base90),
+                               vs_chat, failed])
+    proto_rows.append(["direct", "chat", "(SSE fake)", ms(base50), "", ms(base90), "", "", ""])
+    pw = [max(len(row[i]) for row in proto_rows) for i in range(len(proto_rows[0]))]
+    for row in proto_rows:
+        p("  " + "  ".join(row[i].ljust(pw[i]) if i < 3 else row[i].rjust(pw[i]) for i in range(len(row))).rstrip())
+    p("")
+
     p("Targets")
     for g in gateways:
         checks = {
@@ -137,7 +173,8 @@ def main(path):
         for label, kind in TARGETS:
             a, b, f, fmt, limit, op = checks[kind]
             if a is None or b is None:
-                p("  %-11s %-52s %10s  MISS (no data)" % (g, label, "NA"))
+                p("  %-11s %-52s %10s  %s" % (g, label, "NA", "not measured (ONLY=%s)" % r.get("only")
+                                               if partial else "MISS (no data)"))
                 continue
             v = f(a, b)
             ok = v >= limit if op == ">=" else v <= limit
@@ -150,8 +187,14 @@ def main(path):
             n, s = get(c, label + ".non2xx"), get(c, label + ".socket_errors")
             if n or s:
                 problems.append("%s wrk %s: %d non-2xx, %d socket errors" % (c, label, n or 0, s or 0))
-        if get(c, "stream.failures"):
-            problems.append("%s: %d of %d streams failed" % (c, get(c, "stream.failures"), get(c, "stream.n")))
+        for name, path, prefix in PROTOCOLS:
+            if get(c, prefix + ".failures"):
+                problems.append("%s: %d of %d %sstreams failed, first: %s"
+                                % (c, get(c, prefix + ".failures"), get(c, prefix + ".n"),
+                                   "" if name == "chat" else path + " ", r.get(c + "." + prefix + ".first_failure")))
+            if get(c, prefix + ".event_name_mismatches"):
+                problems.append("%s %s: %d streams with an event: name other than the data's type"
+                                % (c, path, get(c, prefix + ".event_name_mismatches")))
     for g in gateways:
         if get(g, "stream.usage_chunks_seen"):
             problems.append("%s: usage-only chunk forwarded to a client that did not ask (%d streams)"
@@ -165,7 +208,7 @@ def main(path):
         if get(g, "hold.errors"):
             problems.append("%s held streams: %d errors, first: %s" % (g, get(g, "hold.errors"),
                                                                        r.get(g + ".hold.first_error")))
-        if get(g, "hold.upstream_closed_s") is None:
+        if get(g, "hold.upstream_closed_s") is None and not partial:
             problems.append("%s: upstream streams still open 15 s after the clients left" % g)
     p("")
     p("Problems: " + ("none" if not problems else ""))

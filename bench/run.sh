@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Caravan benchmark: direct vs nginx vs Caravan against local fake upstreams, in one run.
 # Usage: bash bench/run.sh   (see bench/README.md; every setting below can be overridden by env var)
+#        ONLY=stream bash bench/run.sh   the sequential streaming part alone (~1-2 min per JDK)
 set -euo pipefail
 
 JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx128m -Xss512k}
 DURATION=${DURATION:-10}            # seconds per measured wrk run
 WARMUP=${WARMUP:-15}                # seconds of wrk load at c=64 on Caravan before measuring
 BASELINE_WARMUP=${BASELINE_WARMUP:-3}  # seconds of wrk load on direct/nginx before measuring
+ONLY=${ONLY:-all}                   # all | stream: only the sequential streams (no wrk, fat jar, held streams)
 STREAM_REQUESTS=${STREAM_REQUESTS:-100}  # sequential streaming requests per target
+STREAM_WARMUP=${STREAM_WARMUP:-30}  # unmeasured streaming requests before those, per target and protocol
+STREAM_PROTOCOLS=${STREAM_PROTOCOLS:-chat responses messages}  # the gateway's streams; direct/nginx: chat
+APP_DIR=${APP_DIR:-}                # an already extracted application (caravan.jar + lib/): no build, no fat jar
 STREAMS=${STREAMS:-2000}            # concurrent open streams for the memory test
 HOLD_WAIT=${HOLD_WAIT:-20}          # seconds to wait for all of them to get their first event
 NGINX_WORKERS=${NGINX_WORKERS:-1}   # 1: nginx (fake upstream + proxy) takes one core, wrk and the gateway the rest
@@ -15,6 +20,10 @@ JAVA17=${JAVA17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 SKIP_JDK25=${SKIP_JDK25:-0}
 BASE_PORT=${BASE_PORT:-19100}
+case $ONLY in all | stream) ;; *) echo "ONLY must be all or stream, not '$ONLY'" >&2; exit 2 ;; esac
+for protocol in $STREAM_PROTOCOLS; do
+    case $protocol in chat | responses | messages) ;; *) echo "unknown protocol '$protocol' in STREAM_PROTOCOLS" >&2; exit 2 ;; esac
+done
 
 UPSTREAM_PORT=$((BASE_PORT + 1))   # nginx: fixed chat.completion
 PROXY_PORT=$((BASE_PORT + 2))      # nginx: reverse proxy -> UPSTREAM_PORT
@@ -30,6 +39,8 @@ OUT=$BENCH/results
 LOGS=$OUT/logs
 TMP=$(mktemp -d /tmp/caravan-bench.XXXXXX)
 RESULTS=$LOGS/results.txt           # key=value lines, turned into the report by report.py
+REPORT=$OUT/latest.txt              # the full run's report; a partial run writes its own file
+[ "$ONLY" = all ] || REPORT=$OUT/stream-protocols.txt
 PIDS=()
 STARTED=$(date +%s)
 
@@ -67,7 +78,7 @@ record() { echo "$1=$2" >>"$RESULTS"; }
 
 # --- prerequisites --------------------------------------------------------------------------------
 export PATH=$PATH:/usr/sbin:/sbin
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+if ! command -v nginx >/dev/null || { [ "$ONLY" = all ] && ! command -v wrk >/dev/null; }; then
     log "installing nginx-light and wrk"
     sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get install -y nginx-light wrk >/dev/null
@@ -78,7 +89,9 @@ JAVAS=(17:"$JAVA17")
 if [ "$SKIP_JDK25" != 1 ] && [ -x "$JAVA25" ]; then JAVAS+=(25:"$JAVA25"); fi
 # the jar must match routes/*.yaml, which are read at run time: (re)build when missing or older than the sources
 JAR=$ROOT/target/caravan.jar
-if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+if [ -n "$APP_DIR" ]; then
+    [ -f "$APP_DIR/caravan.jar" ] && [ -d "$APP_DIR/lib" ] || die "APP_DIR=$APP_DIR has no caravan.jar and lib/"
+elif [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
     log "building target/caravan.jar"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 fi
@@ -91,6 +104,8 @@ for port in $UPSTREAM_PORT $PROXY_PORT $SSE_PORT $SSE_PROXY_PORT $GATEWAY_PORT; 
 done
 mkdir -p "$OUT" "$LOGS" "$TMP/nginx/tmp"
 rm -f "$LOGS"/*
+# a copy: a build running meanwhile in target/ does not change the jar under this run
+[ -n "$APP_DIR" ] || { cp "$JAR" "$TMP/caravan.jar" && JAR=$TMP/caravan.jar; }
 
 {
     echo "date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
@@ -98,7 +113,14 @@ rm -f "$LOGS"/*
     echo "cpu=$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "java_opts=$JAVA_OPTS"
-    echo "settings=wrk -t2 --latency, ${DURATION}s measured runs, ${WARMUP}s Caravan warm-up at c=64, ${BASELINE_WARMUP}s direct/nginx warm-up; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams; $STREAMS held streams"
+    if [ "$ONLY" = all ]; then
+        echo "settings=wrk -t2 --latency, ${DURATION}s measured runs, ${WARMUP}s Caravan warm-up at c=64, ${BASELINE_WARMUP}s direct/nginx warm-up; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams; $STREAMS held streams"
+    else
+        echo "settings=ONLY=$ONLY: sequential streams alone, no wrk load or warm-up before them; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams"
+    fi
+    echo "only=$ONLY"
+    echo "stream_settings=$STREAM_WARMUP unmeasured + $STREAM_REQUESTS measured sequential streams per target and protocol; gateway protocols: $STREAM_PROTOCOLS"
+    [ -z "$APP_DIR" ] || echo "app=APP_DIR $APP_DIR (not built from this tree by run.sh; no fat jar)"
     echo "nginx=$(nginx -v 2>&1 | cut -d/ -f2)"
     echo "wrk=$(wrk --version 2>&1 | head -1 | cut -d' ' -f2)"
 } >>"$RESULTS"
@@ -154,18 +176,23 @@ wrk_run() {
     fi
 }
 
-stream_run() { # target port
-    log "streams $1: $STREAM_REQUESTS sequential requests"
-    python3 "$BENCH/stream_client.py" ttft --port "$2" -n "$STREAM_REQUESTS" --warmup 30 --key "$KEY" \
-        | sed "s/^/$1.stream./" >>"$RESULTS"
+stream_run() { # target port [protocol]: keys <target>.stream.* for chat, <target>.stream-<protocol>.* otherwise
+    local protocol=${3:-chat} prefix=$1.stream
+    [ "$protocol" = chat ] || prefix=$1.stream-$protocol
+    log "streams $1 $protocol: $STREAM_REQUESTS sequential requests"
+    python3 "$BENCH/stream_client.py" ttft --port "$2" -n "$STREAM_REQUESTS" --warmup "$STREAM_WARMUP" --key "$KEY" \
+        --protocol "$protocol" | sed "s/^/$prefix./" >>"$RESULTS"
 }
 
-for target in direct:$UPSTREAM_PORT nginx:$PROXY_PORT; do
-    name=${target%%:*} port=${target#*:}
-    wrk_run warmup "$name" 64 "$BASELINE_WARMUP" "$port"
-    wrk_run c16 "$name" 16 "$DURATION" "$port"
-    wrk_run c64 "$name" 64 "$DURATION" "$port"
-done
+if [ "$ONLY" = all ]; then
+    for target in direct:$UPSTREAM_PORT nginx:$PROXY_PORT; do
+        name=${target%%:*} port=${target#*:}
+        wrk_run warmup "$name" 64 "$BASELINE_WARMUP" "$port"
+        wrk_run c16 "$name" 16 "$DURATION" "$port"
+        wrk_run c64 "$name" 64 "$DURATION" "$port"
+    done
+fi
+# the upstreams speak chat: the baselines are chat streams; each protocol's overhead is measured against them
 stream_run direct "$SSE_PORT"
 stream_run nginx "$SSE_PROXY_PORT"
 
@@ -177,23 +204,29 @@ gateway() {
         exec "$@" --logging.level.caravan.request=WARN
 }
 APP=$TMP/app
-"$JAVA17" -Djarmode=tools -jar "$JAR" extract --destination "$APP" >/dev/null || die "cannot extract $JAR"
+if [ -n "$APP_DIR" ]; then
+    cp -r "$APP_DIR" "$APP"  # the CDS archives go next to it
+else
+    "$JAVA17" -Djarmode=tools -jar "$JAR" extract --destination "$APP" >/dev/null || die "cannot extract $JAR"
+fi
 
 for entry in "${JAVAS[@]}"; do
     version=${entry%%:*} java=${entry#*:} target=caravan-${entry%%:*}
     log "$target: starting $java $JAVA_OPTS"
     record "$target.java" "$("$java" -version 2>&1 | sed -n 2p)"
     cd "$ROOT"
-    # time to ready of the plain fat jar, for reference
-    start_ns=$(date +%s%N)
-    # shellcheck disable=SC2086
-    gateway "$java" $JAVA_OPTS -jar "$JAR" >"$LOGS/gateway-$version-fatjar.log" 2>&1 &
-    gw=$!
-    PIDS+=($gw)
-    ready_ns=$(python3 "$BENCH/stream_client.py" ready --port "$GATEWAY_PORT" --timeout 60) \
-        || die "$target (fat jar) not ready within 60 s, see $LOGS/gateway-$version-fatjar.log"
-    record "$target.ready_fatjar_ms" $(((ready_ns - start_ns) / 1000000))
-    stop_pid "$gw" 15
+    if [ "$ONLY" = all ] && [ -z "$APP_DIR" ]; then
+        # time to ready of the plain fat jar, for reference
+        start_ns=$(date +%s%N)
+        # shellcheck disable=SC2086
+        gateway "$java" $JAVA_OPTS -jar "$JAR" >"$LOGS/gateway-$version-fatjar.log" 2>&1 &
+        gw=$!
+        PIDS+=($gw)
+        ready_ns=$(python3 "$BENCH/stream_client.py" ready --port "$GATEWAY_PORT" --timeout 60) \
+            || die "$target (fat jar) not ready within 60 s, see $LOGS/gateway-$version-fatjar.log"
+        record "$target.ready_fatjar_ms" $(((ready_ns - start_ns) / 1000000))
+        stop_pid "$gw" 15
+    fi
     # the way the container image runs it: extracted jar and a class-data-sharing archive from a training run
     archive=$APP/caravan-$version.jsa
     (gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar") \
@@ -211,19 +244,23 @@ for entry in "${JAVAS[@]}"; do
     record "$target.rss_idle_mb" "$(rss_mb "$gw" VmRSS)"
     record "$target.threads_idle" "$(status_field "$gw" Threads)"
 
-    wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
-    wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
-    wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
-    record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
-    record "$target.rss_load_peak_mb" "$(rss_mb "$gw" VmHWM)"
-    record "$target.threads_load" "$(status_field "$gw" Threads)"
+    if [ "$ONLY" = all ]; then
+        wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
+        wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
+        wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
+        record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
+        record "$target.rss_load_peak_mb" "$(rss_mb "$gw" VmHWM)"
+        record "$target.threads_load" "$(status_field "$gw" Threads)"
+    fi
 
-    stream_run "$target" "$GATEWAY_PORT"
+    for protocol in $STREAM_PROTOCOLS; do stream_run "$target" "$GATEWAY_PORT" "$protocol"; done
 
-    log "$target: $STREAMS concurrent streams"
-    python3 "$BENCH/stream_client.py" hold --port "$GATEWAY_PORT" --pid "$gw" -n "$STREAMS" \
-        --upstream-port "$SSE_PORT" --timeout "$HOLD_WAIT" --key "$KEY" | sed "s/^/$target.hold./" >>"$RESULTS"
-    record "$target.hold.timeout_s" "$HOLD_WAIT"
+    if [ "$ONLY" = all ]; then
+        log "$target: $STREAMS concurrent streams"
+        python3 "$BENCH/stream_client.py" hold --port "$GATEWAY_PORT" --pid "$gw" -n "$STREAMS" \
+            --upstream-port "$SSE_PORT" --timeout "$HOLD_WAIT" --key "$KEY" | sed "s/^/$target.hold./" >>"$RESULTS"
+        record "$target.hold.timeout_s" "$HOLD_WAIT"
+    fi
     record "$target.rss_peak_mb" "$(rss_mb "$gw" VmHWM)"
     alive "$gw" || die "$target exited, see $LOGS/gateway-$version.log"
     stop_pid "$gw" 15
@@ -236,4 +273,4 @@ done
 
 record elapsed_s $(($(date +%s) - STARTED))
 record loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 "$BENCH/report.py" "$RESULTS" | tee "$OUT/latest.txt"
+python3 "$BENCH/report.py" "$RESULTS" | tee "$REPORT"

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
 """Streaming measurements for bench/run.sh (standard library only; 127.0.0.1 only).
 
-  ttft   --port P [-n 100]        N sequential streaming requests, one at a time on a fresh connection:
-                                  TTFB (request sent -> first response byte) and TTFT (-> first data: event
-                                  carrying content). Prints key=value lines (milliseconds).
+  ttft   --port P [-n 100] [--protocol chat|responses|messages]
+                                  N sequential streaming requests, one at a time on a fresh connection:
+                                  TTFB (request sent -> first response byte) and TTFT (-> first event
+                                  carrying text). Prints key=value lines (milliseconds). The protocol picks
+                                  the request and what counts as text and as a complete stream:
+                                    chat       POST /v1/chat/completions, Bearer key; choices[0].delta.content;
+                                               ends with data: [DONE]
+                                    responses  POST /v1/responses, Bearer key, store false;
+                                               response.output_text.delta; ends with response.completed
+                                    messages   POST /v1/messages, x-api-key and anthropic-version;
+                                               content_block_delta with a text_delta; ends with message_stop
   hold   --port P --pid PID [-n 2000]
                                   N concurrent long streams (model deepseek/hold); once every one has its
                                   first event, samples VmRSS/Threads of PID, closes all, and checks the fake
@@ -22,12 +30,26 @@ import time
 HOST = "127.0.0.1"
 
 
-def request_bytes(port, model, key):
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hello"}],
-                       "stream": True}).encode()
-    return (b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
-            b"Accept: text/event-stream\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
-            % (port, key.encode(), len(body), body))
+PROTOCOLS = ("chat", "responses", "messages")
+
+
+def request_bytes(port, model, key, protocol="chat"):
+    if protocol == "chat":
+        path, auth = b"/v1/chat/completions", b"Authorization: Bearer %s\r\n" % key.encode()
+        body = {"model": model, "messages": [{"role": "user", "content": "hello"}], "stream": True}
+    elif protocol == "responses":
+        path, auth = b"/v1/responses", b"Authorization: Bearer %s\r\n" % key.encode()
+        body = {"model": model, "input": "hello", "stream": True, "store": False}
+    elif protocol == "messages":
+        path, auth = b"/v1/messages", b"x-api-key: %s\r\nanthropic-version: 2023-06-01\r\n" % key.encode()
+        body = {"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "hello"}],
+                "stream": True}
+    else:
+        raise ValueError("unknown protocol %r" % protocol)
+    body = json.dumps(body).encode()
+    return (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+            b"Accept: text/event-stream\r\n%sContent-Length: %d\r\n\r\n%s"
+            % (path, port, auth, len(body), body))
 
 
 class Response:
@@ -41,6 +63,7 @@ class Response:
         self.chunk_left = 0  # data bytes left in the current chunk
         self.crlf_due = False
         self.events = []     # data: payloads, in order
+        self.names = []      # each one's event: name ("" when it has none)
         self.ended = False   # data: [DONE] or the last chunk seen
 
     def feed(self, data):
@@ -78,31 +101,61 @@ class Response:
             self.body, self.buf = self.body + self.buf, b""
         while b"\n\n" in self.body:
             event, self.body = self.body.split(b"\n\n", 1)
+            name = b""
             for line in event.split(b"\n"):
-                if line.startswith(b"data:"):
+                if line.startswith(b"event:"):
+                    name = line[6:].strip()
+                elif line.startswith(b"data:"):
                     payload = line[5:].strip()
                     self.events.append(payload)
+                    self.names.append(name.decode("latin-1"))
                     if payload == b"[DONE]":
                         self.ended = True
 
 
-def has_content(payload):
+def event_json(payload):
     if payload == b"[DONE]":
-        return False
+        return None
     try:
-        choices = json.loads(payload).get("choices") or []
+        value = json.loads(payload)
     except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def has_content(payload, protocol="chat"):
+    """Whether this data: payload carries text, in the protocol's terms."""
+    event = event_json(payload)
+    if event is None:
         return False
-    return any((c.get("delta") or {}).get("content") for c in choices)
+    if protocol == "chat":
+        return any((c.get("delta") or {}).get("content") for c in event.get("choices") or [])
+    if protocol == "responses":
+        return event.get("type") == "response.output_text.delta" and bool(event.get("delta"))
+    delta = event.get("delta") or {}
+    return (event.get("type") == "content_block_delta" and delta.get("type") == "text_delta"
+            and bool(delta.get("text")))
 
 
-def one_stream(port, model, key, timeout=10.0):
-    """One request on a fresh connection; (ttfb_s, ttft_s, events, status)."""
+FINAL_EVENT = {"responses": "response.completed", "messages": "message_stop"}
+
+
+def is_final(payload, protocol="chat"):
+    """Whether this data: payload is the protocol's last event of a stream that went well."""
+    if protocol == "chat":
+        return payload == b"[DONE]"
+    event = event_json(payload)
+    return event is not None and event.get("type") == FINAL_EVENT[protocol]
+
+
+def one_stream(port, model, key, timeout=10.0, protocol="chat"):
+    """One request on a fresh connection; (ttfb_s, ttft_s, response)."""
     with socket.create_connection((HOST, port), timeout=timeout) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        request = request_bytes(port, model, key)
+        request = request_bytes(port, model, key, protocol)
         response = Response()
         ttfb = ttft = None
+        seen = 0  # events already looked at
         start = time.perf_counter()
         s.sendall(request)
         deadline = start + timeout
@@ -114,9 +167,13 @@ def one_stream(port, model, key, timeout=10.0):
             if ttfb is None:
                 ttfb = now - start
             response.feed(data)
-            if ttft is None and any(has_content(e) for e in response.events):
-                ttft = now - start
-        return ttfb, ttft, response.events, response.status
+            for payload in response.events[seen:]:
+                if ttft is None and has_content(payload, protocol):
+                    ttft = now - start
+                if is_final(payload, protocol):
+                    response.ended = True  # the Responses and Messages APIs send no [DONE]
+            seen = len(response.events)
+        return ttfb, ttft, response
 
 
 def pct(values, p):
@@ -124,21 +181,52 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def describe_failure(ttfb, ttft, response, protocol):
+    if response.status is None:
+        return "no response" if ttfb is None else "no complete response head"
+    if response.status != 200:
+        return "status %d: %s" % (response.status, (response.body + response.buf)[:150].decode("latin-1"))
+    if ttft is None:
+        return "no event with text (events: %s)" % " ".join(
+            (n or (event_json(e) or {}).get("type") or e[:20].decode("latin-1")) for n, e in
+            zip(response.names[:8], response.events[:8]))
+    last = response.events[-1][:80].decode("latin-1") if response.events else "none"
+    return "stream did not end with %s (last event: %s)" % (FINAL_EVENT.get(protocol, "[DONE]"), last)
+
+
 def cmd_ttft(args):
+    protocol = args.protocol
     for _ in range(args.warmup):
-        one_stream(args.port, args.model, args.key)
-    ttfbs, ttfts, failures, usage_leaks = [], [], 0, 0
+        one_stream(args.port, args.model, args.key, protocol=protocol)
+    ttfbs, ttfts, failures, usage_leaks, first_failure = [], [], 0, 0, None
+    name_mismatches = 0
     for _ in range(args.n):
-        ttfb, ttft, events, status = one_stream(args.port, args.model, args.key)
-        if status != 200 or ttfb is None or ttft is None or not events or events[-1] != b"[DONE]":
+        ttfb, ttft, response = one_stream(args.port, args.model, args.key, protocol=protocol)
+        events = response.events
+        # chat: [DONE] is the last event; responses, messages: their last event came (a [DONE] may follow)
+        complete = bool(events) and (is_final(events[-1]) if protocol == "chat"
+                                     else any(is_final(e, protocol) for e in events))
+        if response.status != 200 or ttfb is None or ttft is None or not complete:
             failures += 1
+            if first_failure is None:
+                first_failure = describe_failure(ttfb, ttft, response, protocol)
             continue
-        usage_leaks += any(b'"choices":[]' in e for e in events)
+        if protocol == "chat":
+            usage_leaks += any(b'"choices":[]' in e for e in events)
+        else:  # named events: the event: line should name the data's type
+            name_mismatches += any(n != (event_json(e) or {}).get("type")
+                                   for n, e in zip(response.names, events) if e != b"[DONE]")
         ttfbs.append(ttfb * 1000)
         ttfts.append(ttft * 1000)
+    print("protocol=%s" % protocol)
     print("n=%d" % args.n)
     print("failures=%d" % failures)
-    print("usage_chunks_seen=%d" % usage_leaks)
+    if first_failure is not None:
+        print("first_failure=%s" % first_failure.replace("\n", " ").replace("\r", " ")[:200])
+    if protocol == "chat":
+        print("usage_chunks_seen=%d" % usage_leaks)
+    else:
+        print("event_name_mismatches=%d" % name_mismatches)
     if ttfbs:
         print("ttfb_p50=%.3f" % statistics.median(ttfbs))
         print("ttfb_p90=%.3f" % pct(ttfbs, 90))
@@ -262,6 +350,7 @@ def main():
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--model", default="deepseek-chat")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="chat", help="ttft: which API to call")
     parser.add_argument("--key", default="bench-key")
     parser.add_argument("--pid", type=int)
     parser.add_argument("--upstream-port", type=int)

@@ -18,8 +18,9 @@ class TranslateAnswer implements Processor {
     public void process(Exchange exchange) {
         Translation translation = Translation.of(exchange);
         Message message = exchange.getMessage();
-        if (translation == null) {
-            return;
+        if (translation == null || translation.nativeRequest() != null
+                && translation.nativeRequest().answeredNatively()) {
+            return; // a chat completion, or a provider's answer in the client's own protocol
         }
         if (message.getBody() instanceof EventStream chat) {
             message.setBody(translation.stream(chat));

@@ -25,6 +25,11 @@ public interface Translation {
     /** A streamed chat completion as the client's protocol streams it, translated event by event as it comes. */
     EventStream stream(EventStream chat);
 
+    /** The request as the client sent it, for providers that serve its protocol themselves; {@code null}: none may. */
+    default NativeRequest nativeRequest() {
+        return null;
+    }
+
     /** Tools of the request that no chat provider can run and were left out, for the log line; {@code null}: none. */
     default String droppedTools() {
         return null;

@@ -38,7 +38,7 @@ class ErrorResponse implements Processor {
         }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         // each front door answers in its protocol's error shape
-        if (AnthropicError.isAnthropicPath(message.getHeader(Exchange.HTTP_URI, String.class))) {
+        if (AnthropicError.isAnthropicClient(exchange)) {
             message.setBody(AnthropicError.body(error));
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, AnthropicError.status(error));
         } else {

@@ -20,6 +20,16 @@ public record Usage(long promptTokens, long completionTokens, long cachedTokens,
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0), false);
     }
 
+    /**
+     * Anthropic's fields: input tokens are counted apart from cache reads and writes, which are input too.
+     */
+    public static Usage ofAnthropic(JsonNode usage) {
+        long cached = usage.path("cache_read_input_tokens").asLong(0);
+        return new Usage(usage.path("input_tokens").asLong(0) + cached
+                + usage.path("cache_creation_input_tokens").asLong(0), usage.path("output_tokens").asLong(0), cached,
+                0, false);
+    }
+
     public static Usage estimate(long promptBytes, long completionChars) {
         return new Usage((promptBytes + 3) / 4, (completionChars + 3) / 4, 0, 0, true);
     }

@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import dev.caravan.edge.NativeRequest;
 import dev.caravan.openai.OpenAiRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,15 +34,22 @@ final class HttpUpstream implements Upstream {
     private final HttpClient client;
     private final Map<OpenAiRequest.Operation, URI> uris = new EnumMap<>(OpenAiRequest.Operation.class);
     private final String authorization;
+    private final String apiKey;
+    /** {@code <anthropicBaseUrl>/v1/messages} when the provider serves Anthropic's Messages API itself, else {@code null}. */
+    private final URI messages;
     private final Duration firstByteTimeout;
     private final long totalTimeoutMillis;
 
-    HttpUpstream(String baseUrl, String apiKey, Duration connectTimeout, Duration firstByteTimeout,
-                 Duration totalTimeout, Executor executor) {
-        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    /** @param anthropicBaseUrl base of the provider's own Anthropic Messages API; blank when it has none */
+    HttpUpstream(String baseUrl, String anthropicBaseUrl, String apiKey, Duration connectTimeout,
+                 Duration firstByteTimeout, Duration totalTimeout, Executor executor) {
+        String base = withoutSlash(baseUrl);
         for (OpenAiRequest.Operation operation : OpenAiRequest.Operation.values()) {
             uris.put(operation, URI.create(base + operation.path()));
         }
+        this.messages = anthropicBaseUrl.isBlank() ? null
+                : URI.create(withoutSlash(anthropicBaseUrl) + NativeRequest.Protocol.ANTHROPIC_MESSAGES.path());
+        this.apiKey = apiKey;
         this.authorization = "Bearer " + apiKey;
         this.firstByteTimeout = firstByteTimeout;
         this.totalTimeoutMillis = totalTimeout.toMillis();
@@ -54,16 +62,46 @@ final class HttpUpstream implements Upstream {
                 .build();
     }
 
+    private static String withoutSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
-        HttpRequest request = HttpRequest.newBuilder(uris.get(operation))
+        return send(request(uris.get(operation), body, stream).build(), stream);
+    }
+
+    @Override
+    public boolean serves(NativeRequest.Protocol protocol) {
+        return messages != null;
+    }
+
+    /**
+     * Anthropic's Messages API: the key as {@code x-api-key} and as a bearer token (providers take one or
+     * the other), with the client's {@code anthropic-version} and {@code anthropic-beta}, nothing else of it.
+     */
+    @Override
+    public CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
+        HttpRequest.Builder builder = request(messages, body, request.stream())
+                .header("x-api-key", apiKey)
+                .header("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
+        if (request.beta() != null) {
+            builder.header("anthropic-beta", request.beta());
+        }
+        return send(builder.build(), request.stream());
+    }
+
+    private HttpRequest.Builder request(URI uri, byte[] body, boolean stream) {
+        return HttpRequest.newBuilder(uri)
                 .timeout(firstByteTimeout)
                 .header("Authorization", authorization)
                 .header("Content-Type", "application/json")
                 .header("Accept", stream ? "text/event-stream" : "application/json")
                 .header("User-Agent", "caravan")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+
+    private CompletableFuture<Answer> send(HttpRequest request, boolean stream) {
         CompletableFuture<? extends HttpResponse<?>> exchange;
         CompletableFuture<Answer> answer;
         if (stream) {

@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import dev.caravan.edge.NativeRequest;
 import dev.caravan.routing.ModelCatalog;
 import dev.caravan.openai.OpenAiRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -21,6 +22,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
 
     private final String provider;
     private String baseUrl = "";
+    private String anthropicBaseUrl = "";
     private String apiKey = "";
     private String adapter = "openai";
     private String models = "";
@@ -81,11 +83,18 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         super.doInit();
         providerAdapter = getComponent().adapter(adapter);
         getComponent().breakerSettings(provider, breaker);
-        if (routable() && !DemoUpstream.BASE_URL.equals(baseUrl) && !baseUrl.startsWith("http://")
-                && !baseUrl.startsWith("https://")) {
+        if (routable() && !DemoUpstream.BASE_URL.equals(baseUrl) && !isHttpUrl(baseUrl)) {
             throw new IllegalArgumentException("Provider '" + provider + "': baseUrl must be an http(s) URL or '"
                     + DemoUpstream.BASE_URL + "', got '" + baseUrl + "'");
         }
+        if (!anthropicBaseUrl.isEmpty() && (!isHttpUrl(anthropicBaseUrl) || DemoUpstream.BASE_URL.equals(baseUrl))) {
+            throw new IllegalArgumentException("Provider '" + provider + "': anthropicBaseUrl must be an http(s) URL "
+                    + "of a provider reached over HTTP, got '" + anthropicBaseUrl + "'");
+        }
+    }
+
+    private static boolean isHttpUrl(String url) {
+        return url.startsWith("http://") || url.startsWith("https://");
     }
 
     @Override
@@ -102,7 +111,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         if (DemoUpstream.BASE_URL.equals(baseUrl)) {
             return new DemoUpstream();
         }
-        return new HttpUpstream(baseUrl, apiKey, Duration.ofMillis(connectTimeout),
+        return new HttpUpstream(baseUrl, anthropicBaseUrl, apiKey, Duration.ofMillis(connectTimeout),
                 Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().executor());
     }
 
@@ -138,6 +147,10 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
 
     String url(OpenAiRequest.Operation operation) {
         return baseUrl + operation.path();
+    }
+
+    String url(NativeRequest.Protocol protocol) {
+        return anthropicBaseUrl + protocol.path();
     }
 
     boolean validatesAnswers() {
@@ -192,6 +205,15 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     /** Base URL of the OpenAI-compatible API, e.g. {@code https://api.deepseek.com}; {@code demo:} for the demo. */
     public void setBaseUrl(String baseUrl) {
         this.baseUrl = baseUrl == null ? "" : baseUrl.strip();
+    }
+
+    /**
+     * Base URL of the provider's own Anthropic Messages API (before {@code /v1/messages}), e.g.
+     * {@code https://api.deepseek.com/anthropic}; blank when it has none. Anthropic clients' requests then reach
+     * it as they were sent instead of translated.
+     */
+    public void setAnthropicBaseUrl(String anthropicBaseUrl) {
+        this.anthropicBaseUrl = anthropicBaseUrl == null ? "" : anthropicBaseUrl.strip();
     }
 
     /** The provider key sent as {@code Authorization: Bearer}; blank makes the provider unroutable. */

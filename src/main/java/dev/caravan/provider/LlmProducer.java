@@ -1,6 +1,8 @@
 package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.edge.NativeRequest;
+import dev.caravan.edge.Translation;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
@@ -54,24 +56,47 @@ final class LlmProducer extends DefaultAsyncProducer {
             return true;
         }
         OpenAiRequest request;
+        NativeRequest nativeRequest;
         byte[] body;
         boolean stream;
         try {
             request = exchange.getMessage().getMandatoryBody(OpenAiRequest.class);
-            OpenAiRequest.Draft draft = request.draft();
-            endpoint.providerAdapter().patchRequest(draft);
-            stream = draft.stream();
-            if (stream && endpoint.providerAdapter().asksForStreamUsage()) {
-                draft.requestStreamUsage();
+            String upstreamModel = exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class);
+            nativeRequest = nativeRequest(exchange, upstream);
+            if (nativeRequest != null) {
+                body = nativeRequest.body(upstreamModel);
+                stream = nativeRequest.stream();
+            } else {
+                OpenAiRequest.Draft draft = request.draft();
+                endpoint.providerAdapter().patchRequest(draft);
+                stream = draft.stream();
+                if (stream && endpoint.providerAdapter().asksForStreamUsage()) {
+                    draft.requestStreamUsage();
+                }
+                body = draft.bytes(upstreamModel);
             }
-            body = draft.bytes(exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class));
         } catch (Exception e) {
             exchange.setException(e);
             callback.done(true);
             return true;
         }
-        new Call(exchange, request, body, stream, callback).send();
+        new Call(exchange, request, nativeRequest, body, stream, callback).send();
         return false;
+    }
+
+    /**
+     * The client's own request when this provider serves its protocol (marked so, so that its answer is not
+     * translated back); {@code null} when the provider gets the chat completion.
+     */
+    private static NativeRequest nativeRequest(Exchange exchange, Upstream upstream) {
+        Translation translation = Translation.of(exchange);
+        NativeRequest nativeRequest = translation == null ? null : translation.nativeRequest();
+        if (nativeRequest == null) {
+            return null;
+        }
+        boolean natively = upstream.serves(nativeRequest.protocol());
+        nativeRequest.answered(natively);
+        return natively ? nativeRequest : null;
     }
 
     /**
@@ -81,14 +106,18 @@ final class LlmProducer extends DefaultAsyncProducer {
     private final class Call {
         private final Exchange exchange;
         private final OpenAiRequest request;
+        /** The client's own request, sent as it is; {@code null} when the provider gets the chat completion. */
+        private final NativeRequest nativeRequest;
         private final byte[] body;
         private final boolean stream;
         private final AsyncCallback callback;
         private int attempt = 1;
 
-        Call(Exchange exchange, OpenAiRequest request, byte[] body, boolean stream, AsyncCallback callback) {
+        Call(Exchange exchange, OpenAiRequest request, NativeRequest nativeRequest, byte[] body, boolean stream,
+             AsyncCallback callback) {
             this.exchange = exchange;
             this.request = request;
+            this.nativeRequest = nativeRequest;
             this.body = body;
             this.stream = stream;
             this.callback = callback;
@@ -107,12 +136,17 @@ final class LlmProducer extends DefaultAsyncProducer {
                 return;
             }
             long started = System.nanoTime();
-            upstream.send(request.operation(), body, stream).whenComplete((answer, failure) -> {
+            (nativeRequest != null ? upstream.sendNative(nativeRequest, body)
+                    : upstream.send(request.operation(), body, stream)).whenComplete((answer, failure) -> {
                 try {
                     if (failure != null) {
                         retryOrFinish(attempted(started, noAnswer(failure)));
                     } else if (answer.events() != null) {
                         relay(answer, started);
+                    } else if (nativeRequest != null) {
+                        replyNatively(exchange, answer);
+                        attempted(started, null);
+                        finish(null);
                     } else {
                         reply(exchange, request, answer);
                         attempted(started, null);
@@ -137,7 +171,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                     failure == null ? "ok" : failure.errorClass().name());
             attempts(exchange).add(new Attempt(endpoint.provider(),
                     exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class),
-                    endpoint.url(request.operation()),
+                    nativeRequest != null ? endpoint.url(nativeRequest.protocol()) : endpoint.url(request.operation()),
                     failure == null ? "200" : failure.providerStatus() > 0 ? String.valueOf(failure.providerStatus())
                             : failure.error().code(),
                     nanos / 1_000_000, failure == null ? null : failure.providerBody(),
@@ -153,7 +187,9 @@ final class LlmProducer extends DefaultAsyncProducer {
 
         /** Replies with the stream once its first event is in; a failure before that is like any other. */
         private void relay(Upstream.Answer answer, long started) {
-            SseRelay relay = new SseRelay(endpoint.provider(), request.wantsStreamUsage(), request.raw().length,
+            SseRelay relay = new SseRelay(endpoint.provider(),
+                    nativeRequest != null ? SseRelay.Dialect.ANTHROPIC : SseRelay.Dialect.CHAT,
+                    request.wantsStreamUsage(), request.raw().length,
                     endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
                     json -> failed(200, json, null), LlmProducer.this::noAnswer);
             relay.committed().whenComplete((committed, failure) -> {
@@ -226,6 +262,30 @@ final class LlmProducer extends DefaultAsyncProducer {
         message.setBody(body);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+    }
+
+    /** An answer in the client's own protocol (Anthropic's message): passed on as it is, its usage read. */
+    private void replyNatively(Exchange exchange, Upstream.Answer answer) {
+        if (!answer.ok()) {
+            throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
+        }
+        JsonNode message;
+        try {
+            message = Json.MAPPER.readTree(answer.body());
+        } catch (IOException e) {
+            throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE,
+                    "the answer is not a JSON object");
+        }
+        if (message == null || !message.isObject() || "error".equals(message.path("type").asText())) {
+            throw failed(answer.status(), answer.body(), null);
+        }
+        if (message.path("usage").isObject()) {
+            exchange.setProperty(Usage.PROPERTY, Usage.ofAnthropic(message.path("usage")));
+        }
+        Message reply = exchange.getMessage();
+        reply.setBody(answer.body());
+        reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        reply.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.caravan.provider;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.anthropic.AnthropicError;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
@@ -28,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * out, reads usage (and hides the usage-only chunk the gateway asked for but the client did not), and
  * turns an in-band {@code {"error":…}} event into a normalised one.
  *
+ * <p>A provider serving Anthropic's Messages API natively streams Anthropic's events: they are relayed as
+ * they are ({@link Dialect#ANTHROPIC}), usage read from {@code message_start} and {@code message_delta}, the
+ * end being {@code message_stop}, and a failure reported as Anthropic's {@code error} event.
+ *
  * <p>Until the first event is in, nothing is committed: a failure then fails the exchange like any other
  * ({@link #committed()}), so fallback can still act. After it, a failure becomes one final
  * {@code data: {"error":…}} event and the stream ends; it never hangs or stops silently.
@@ -36,6 +42,13 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** The protocol of the events. */
+    enum Dialect { CHAT, ANTHROPIC }
+
+    private final Dialect dialect;
+    /** Anthropic: the usage of {@code message_start}, updated by each {@code message_delta}. */
+    private ObjectNode anthropicUsage;
 
     private final String provider;
     private final boolean forwardUsageChunk;
@@ -71,10 +84,11 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
      * @param inBandError       normalises an error event's JSON
      * @param failure           normalises a transport failure
      */
-    SseRelay(String provider, boolean forwardUsageChunk, long promptBytes, long totalTimeoutMillis,
+    SseRelay(String provider, Dialect dialect, boolean forwardUsageChunk, long promptBytes, long totalTimeoutMillis,
              ScheduledExecutorService timer, Function<byte[], UpstreamException> inBandError,
              Function<Throwable, UpstreamException> failure) {
         this.provider = provider;
+        this.dialect = dialect;
         this.forwardUsageChunk = forwardUsageChunk;
         this.promptBytes = promptBytes;
         this.inBandError = inBandError;
@@ -138,7 +152,9 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         feed(new byte[] {'\n', '\n'}); // an unterminated last event still counts
         if (!doneSeen && !upstreamEnded) {
             if (finished) {
-                pending.writeBytes(DONE); // some providers end without [DONE]; clients wait for it
+                if (dialect == Dialect.CHAT) {
+                    pending.writeBytes(DONE); // some providers end without [DONE]; clients wait for it
+                }
             } else {
                 fail(UpstreamException.noAnswer(provider, ErrorClass.UPSTREAM_ERROR,
                         "the stream ended before the answer was complete"));
@@ -189,7 +205,11 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
             return;
         }
         errorCode = e.error().code();
-        emit(e.error().toJson());
+        if (dialect == Dialect.ANTHROPIC) {
+            emit("error", AnthropicError.body(e.error()));
+        } else {
+            emit(e.error().toJson());
+        }
         pump();
     }
 
@@ -270,6 +290,10 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
     }
 
     private void event(byte[] json) {
+        if (dialect == Dialect.ANTHROPIC) {
+            anthropicEvent(json);
+            return;
+        }
         if (json.length == 6 && new String(json, StandardCharsets.US_ASCII).equals("[DONE]")) {
             doneSeen = true;
             pending.writeBytes(DONE);
@@ -296,6 +320,59 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
             return; // the usage chunk the gateway asked for on its own account
         }
         emit(chunk.object ? json : JsonMembers.insertFirst(json, "object", "\"chat.completion.chunk\""));
+    }
+
+    /** An event of Anthropic's stream, relayed as it came; its name is its {@code type}. */
+    private void anthropicEvent(byte[] json) {
+        JsonNode event;
+        try {
+            event = Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            return; // not JSON: no Anthropic client could read it
+        }
+        String type = event.path("type").asText("");
+        switch (type) {
+            case "error" -> {
+                fail(inBandError.apply(json));
+                return;
+            }
+            case "message_start" -> anthropicUsage = event.path("message").path("usage").deepCopy() instanceof ObjectNode o
+                    ? o : Json.MAPPER.createObjectNode();
+            case "message_delta" -> {
+                if (event.path("usage").isObject()) {
+                    if (anthropicUsage == null) {
+                        anthropicUsage = Json.MAPPER.createObjectNode();
+                    }
+                    event.path("usage").fields().forEachRemaining(f -> {
+                        if (!f.getValue().isNull()) {
+                            anthropicUsage.set(f.getKey(), f.getValue());
+                        }
+                    });
+                    usage = Usage.ofAnthropic(anthropicUsage);
+                }
+            }
+            case "content_block_delta" -> {
+                JsonNode delta = event.path("delta");
+                long chars = delta.path("text").asText("").length() + delta.path("thinking").asText("").length()
+                        + delta.path("partial_json").asText("").length();
+                completionChars += chars;
+                if (chars > 0 && firstTokenNanos == 0) {
+                    firstTokenNanos = System.nanoTime();
+                }
+            }
+            case "message_stop" -> finished = true;
+            default -> {
+            }
+        }
+        if (anthropicUsage != null && usage == null) {
+            usage = Usage.ofAnthropic(anthropicUsage);
+        }
+        emit(type.isEmpty() ? "message" : type, json);
+    }
+
+    private void emit(String name, byte[] json) {
+        pending.writeBytes(("event: " + name + "\n").getBytes(StandardCharsets.UTF_8));
+        emit(json);
     }
 
     private void emit(byte[] json) {

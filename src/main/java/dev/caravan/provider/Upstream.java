@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import dev.caravan.edge.NativeRequest;
 import dev.caravan.openai.OpenAiRequest;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -14,6 +15,16 @@ interface Upstream {
      * never blocking the caller.
      */
     CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream);
+
+    /** Whether the provider serves the protocol itself. */
+    default boolean serves(NativeRequest.Protocol protocol) {
+        return false;
+    }
+
+    /** Sends a client's request in its own protocol ({@link #serves} it), like {@link #send}. */
+    default CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
+        throw new UnsupportedOperationException(request.protocol() + " is not served natively");
+    }
 
     /**
      * One upstream answer: a whole body, or for a successful stream the events as they come.

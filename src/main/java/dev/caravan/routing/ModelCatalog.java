@@ -2,7 +2,9 @@ package dev.caravan.routing;
 
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.apache.camel.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +24,8 @@ import org.springframework.stereotype.Component;
 /**
  * Which provider serves which model. Providers register while their endpoint runs; aliases come from
  * {@code caravan.aliases}. A name resolves, in this order, as an alias, as a model a routable provider
- * lists, or as {@code <provider>/<upstream model>}. Lookups read an immutable snapshot, rebuilt only
+ * lists, as {@code <provider>/<upstream model>}, or by an alias pattern ({@code claude-*}: coding agents
+ * send their own vendors' model names), the most specific pattern first. Lookups read an immutable snapshot, rebuilt only
  * when a provider starts or stops, or aliases are reloaded; while a reload replaces routes, the snapshot
  * stays as it was until all are replaced.
  */
@@ -57,7 +61,34 @@ public class ModelCatalog implements ReloadableSettings {
 
     /** What requests are routed by: immutable, replaced whole when a provider starts or stops. */
     private record Snapshot(Set<String> routable, Map<String, Route> names, List<Listed> listing,
-                            Set<String> aliases) {
+                            Set<String> aliases, List<AliasPattern> patterns) {
+    }
+
+    /**
+     * An alias whose name has {@code *} (any characters). The most specific wins: more literal characters,
+     * then fewer wildcards, then the name.
+     */
+    record AliasPattern(String name, Pattern regex, Route route) {
+
+        static final Comparator<AliasPattern> MOST_SPECIFIC_FIRST = Comparator
+                .comparingInt((AliasPattern p) -> -p.name().replace("*", "").length())
+                .thenComparingInt(p -> p.name().length() - p.name().replace("*", "").length())
+                .thenComparing(AliasPattern::name);
+
+        static boolean isPattern(String alias) {
+            return alias.indexOf('*') >= 0;
+        }
+
+        static AliasPattern of(String name, Route route) {
+            StringBuilder regex = new StringBuilder();
+            for (String literal : name.split("\\*", -1)) {
+                if (!regex.isEmpty()) {
+                    regex.append(".*");
+                }
+                regex.append(Pattern.quote(literal));
+            }
+            return new AliasPattern(name, Pattern.compile(regex.toString()), route);
+        }
     }
 
     /** Registered providers by id; sorted, so the first id wins a model two providers list (logged). */
@@ -68,7 +99,7 @@ public class ModelCatalog implements ReloadableSettings {
     private Map<String, String> aliases;
     /** While a reload replaces routes: the snapshot is rebuilt once they all are. */
     private boolean swapping;
-    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of(), List.of(), Set.of());
+    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of(), List.of(), Set.of(), List.of());
 
     ModelCatalog(RoutingProperties properties) {
         this.aliases = new TreeMap<>(properties.aliases());
@@ -188,24 +219,42 @@ public class ModelCatalog implements ReloadableSettings {
             }
         });
         Map<String, Route> names = new LinkedHashMap<>(models);
+        List<AliasPattern> patterns = new ArrayList<>();
         // an alias may also redirect a name a provider lists
         aliases.forEach((alias, target) -> {
             Route route = models.containsKey(target) ? models.get(target) : prefixed(routableNow, target);
-            if (route != null) {
+            if (AliasPattern.isPattern(alias)) {
+                if (route != null) {
+                    patterns.add(AliasPattern.of(alias, route));
+                }
+            } else if (route != null) {
                 names.put(alias, route);
             } else {
                 names.remove(alias);
             }
         });
+        patterns.sort(AliasPattern.MOST_SPECIFIC_FIRST);
         List<Listed> listing = names.entrySet().stream().map(e -> new Listed(e.getKey(), e.getValue())).toList();
-        snapshot = new Snapshot(routableNow, Map.copyOf(names), listing, Set.copyOf(aliases.keySet()));
+        snapshot = new Snapshot(routableNow, Map.copyOf(names), listing, Set.copyOf(aliases.keySet()),
+                List.copyOf(patterns));
     }
 
     public Optional<Route> resolve(String model) {
         Snapshot current = snapshot;
         Route named = current.names().get(model);
-        return Optional.ofNullable(named != null || current.aliases().contains(model) ? named
-                : prefixed(current.routable(), model));
+        if (named != null || current.aliases().contains(model)) {
+            return Optional.ofNullable(named);
+        }
+        Route prefixed = prefixed(current.routable(), model);
+        if (prefixed != null) {
+            return Optional.of(prefixed);
+        }
+        for (AliasPattern pattern : current.patterns()) {
+            if (pattern.regex().matcher(model).matches()) {
+                return Optional.of(pattern.route());
+            }
+        }
+        return Optional.empty();
     }
 
     /** {@code <provider>/<upstream model>} when the provider is routable, else {@code null}. */

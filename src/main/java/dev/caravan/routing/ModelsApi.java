@@ -2,12 +2,16 @@ package dev.caravan.routing;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.anthropic.AnthropicError;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.Json;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
-/** {@code GET /v1/models} and {@code GET /v1/models/{id}}: what the caller's key may use. */
+/**
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}}: what the caller's key may use, in OpenAI's shape, or
+ * in Anthropic's for a client that says it speaks it ({@code anthropic-version}).
+ */
 @Component("modelsApi")
 public class ModelsApi {
 
@@ -23,12 +27,21 @@ public class ModelsApi {
 
     public void list(Exchange exchange) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
-        ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
+        boolean anthropic = AnthropicError.isAnthropicClient(exchange);
+        ObjectNode list = Json.MAPPER.createObjectNode();
+        if (!anthropic) {
+            list.put("object", "list");
+        }
         ArrayNode data = list.putArray("data");
         for (ModelCatalog.Listed model : catalog.list()) {
             if (key.allows(model.id(), model.route().canonicalName())) {
-                data.add(model(model.id(), model.route().provider()));
+                data.add(model(model.id(), model.route().provider(), anthropic));
             }
+        }
+        if (anthropic) {
+            list.put("has_more", false);
+            list.set("first_id", data.isEmpty() ? null : data.get(0).get("id"));
+            list.set("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id"));
         }
         reply(exchange, list);
     }
@@ -36,10 +49,14 @@ public class ModelsApi {
     public void get(Exchange exchange) {
         String id = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class).substring(PATH_PREFIX.length());
         ModelCatalog.Route route = resolver.resolve(id, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
-        reply(exchange, model(id, route.provider()));
+        reply(exchange, model(id, route.provider(), AnthropicError.isAnthropicClient(exchange)));
     }
 
-    private static ObjectNode model(String id, String provider) {
+    private static ObjectNode model(String id, String provider, boolean anthropic) {
+        if (anthropic) {
+            return Json.MAPPER.createObjectNode().put("type", "model").put("id", id).put("display_name", id)
+                    .put("created_at", "1970-01-01T00:00:00Z");
+        }
         return Json.MAPPER.createObjectNode().put("id", id).put("object", "model").put("created", 0)
                 .put("owned_by", provider);
     }

@@ -11,7 +11,11 @@ enum Check {
     ERRORS(false, "error shape: a bad request gets the provider's OpenAI error"),
     LONG_CONTEXT(false, "long context: a prompt near caravan.smoke.long-context-tokens, all of it received"),
     REPO_READ(true, "repo read: facts from files in the prompt, checked by code"),
-    EDIT(true, "one-file edit: a diff or search/replace that applies and fixes the file");
+    EDIT(true, "one-file edit: a diff or search/replace that applies and fixes the file"),
+    RESPONSES(false, "Codex CLI's requests: /v1/responses streamed with function tools, its events in order, a call "
+            + "that fits the schema, usage; the call's output answered"),
+    MESSAGES(false, "Claude Code's requests: /v1/messages streamed with tools and x-api-key, its events in order, "
+            + "tool_use input that fits the schema, usage; the tool result answered");
 
     private final boolean needsLanguageModel;
     private final String description;

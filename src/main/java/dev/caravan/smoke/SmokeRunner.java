@@ -66,6 +66,7 @@ public class SmokeRunner {
     private final URI base;
     /** Made at the first run: a client starts a selector thread, which a gateway that never runs the suite spares. */
     private HttpClient http;
+    private AgentProtocolChecks agents;
 
     SmokeRunner(ModelCatalog catalog, LlmComponent llm, PriceBook prices, ProducerTemplate routes,
                 SmokeProperties properties, ApiKeys keys, @Value("${caravan.host:0.0.0.0}") String host,
@@ -106,6 +107,7 @@ public class SmokeRunner {
         synchronized (this) {
             if (http == null) {
                 http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                agents = new AgentProtocolChecks(http, base, key, properties.timeout(), SmokeRunner::schemaProblem);
             }
         }
         Random random = new Random();
@@ -136,6 +138,8 @@ public class SmokeRunner {
                 case LONG_CONTEXT -> longContext(target);
                 case REPO_READ -> codingTask(check, target, CodingTasks.RepoRead.draw(random));
                 case EDIT -> codingTask(check, target, CodingTasks.Edit.draw(random));
+                case RESPONSES -> agentProtocol(check, target);
+                case MESSAGES -> agentProtocol(check, target);
             };
         } catch (IOException | RuntimeException e) {
             return new Tally(check, target).fail("the check could not run: " + e, null);
@@ -309,6 +313,18 @@ public class SmokeRunner {
                 + tokens + ": the prompt was cut", answer.body) : tally.pass(received + " prompt tokens");
     }
 
+    /** A coding agent's requests, in its own protocol, through the front door that speaks it. */
+    private CheckResult agentProtocol(Check check, Target target) throws IOException, InterruptedException {
+        Tally tally = new Tally(check, target);
+        long started = System.nanoTime();
+        AgentProtocolChecks.Seen seen = check == Check.RESPONSES ? agents.responses(target.name(), target.provider())
+                : agents.messages(target.name(), target.provider());
+        seen.usage().forEach(usage -> tally.record(started, usage, target));
+        tally.millis = (System.nanoTime() - started) / 1_000_000;
+        tally.ttft = seen.ttftMillis();
+        return seen.problem() != null ? tally.fail(seen.problem(), seen.body()) : tally.pass(seen.detail());
+    }
+
     /** A task whose answer code checks: the model's content must solve it. */
     private CheckResult codingTask(Check check, Target target, CodingTasks.Task task)
             throws IOException, InterruptedException {
@@ -343,7 +359,7 @@ public class SmokeRunner {
         return errors.isEmpty() ? null : "do not fit the schema: " + errors.iterator().next().getMessage();
     }
 
-    private static JsonNode json(String text) {
+    static JsonNode json(String text) {
         try {
             return Json.MAPPER.readTree(text);
         } catch (IOException e) {
@@ -351,7 +367,7 @@ public class SmokeRunner {
         }
     }
 
-    private static JsonNode jsonOrNull(String text) {
+    static JsonNode jsonOrNull(String text) {
         try {
             return Json.MAPPER.readTree(text);
         } catch (IOException e) {

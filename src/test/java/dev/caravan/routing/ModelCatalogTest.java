@@ -52,6 +52,36 @@ class ModelCatalogTest {
     }
 
     @Test
+    void aliasPatternsCatchAgentModelNamesMostSpecificFirst() {
+        ModelCatalog agents = new ModelCatalog(new RoutingProperties(Map.of(
+                "claude-*", "qwen/qwen-plus", "claude-haiku-*", "deepseek-chat", "claude-*-4-5*", "b/gpt-4o-mini",
+                "*", "a/shared", "gpt-5-codex", "qwen/qwen-coder-plus"), Map.of(), Map.of()));
+        agents.register("qwen", ModelCatalog.parseModels("qwen-plus"), true);
+        agents.register("deepseek", ModelCatalog.parseModels("deepseek-chat"), true);
+        agents.register("a", ModelCatalog.parseModels("shared"), true);
+        agents.register("b", ModelCatalog.parseModels("x"), true);
+
+        assertThat(agents.resolve("claude-sonnet-4-20250514")).contains(new Route("qwen", "qwen-plus"));
+        assertThat(agents.resolve("claude-haiku-4-5-20251001")).contains(new Route("deepseek", "deepseek-chat"));
+        assertThat(agents.resolve("claude-opus-4-5")).contains(new Route("b", "gpt-4o-mini"));
+        // exact names, listed models and <provider>/ names go before any pattern
+        assertThat(agents.resolve("gpt-5-codex")).contains(new Route("qwen", "qwen-coder-plus"));
+        assertThat(agents.resolve("qwen-plus")).contains(new Route("qwen", "qwen-plus"));
+        assertThat(agents.resolve("deepseek/claude-x")).contains(new Route("deepseek", "claude-x"));
+        assertThat(agents.resolve("anything")).contains(new Route("a", "shared"));
+        // a pattern is no model name: not listed
+        assertThat(agents.list()).extracting(ModelCatalog.Listed::id).noneMatch(id -> id.contains("*"));
+    }
+
+    @Test
+    void aPatternToAnUnroutableProviderMatchesNothing() {
+        ModelCatalog agents = new ModelCatalog(new RoutingProperties(Map.of("claude-*", "off/x"), Map.of(), Map.of()));
+        agents.register("off", ModelCatalog.parseModels("x"), false);
+
+        assertThat(agents.resolve("claude-sonnet-4-5")).isEmpty();
+    }
+
+    @Test
     void stoppingAProviderRemovesItsModels() {
         catalog.unregister("qwen");
 

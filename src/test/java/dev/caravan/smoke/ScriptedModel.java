@@ -64,7 +64,7 @@ final class ScriptedModel {
         }
         long promptTokens = messages.toString().length() / 4 + 1;
         if (body.path("stream").asBoolean()) {
-            return stream(body, message.path("content").asText(), promptTokens);
+            return stream(body, message, promptTokens);
         }
         ObjectNode answer = JSON.createObjectNode().put("id", "chatcmpl-scripted").put("object", "chat.completion")
                 .put("created", 1).put("model", body.path("model").asText());
@@ -102,15 +102,30 @@ final class ScriptedModel {
         return "Hello! One, two, three, four, five.";
     }
 
-    private Answer stream(JsonNode body, String content, long promptTokens) {
+    /** Content word by word, or the tool call with its arguments in two pieces, as providers stream them. */
+    private Answer stream(JsonNode body, JsonNode message, long promptTokens) {
         String head = "{\"id\":\"chatcmpl-s\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\""
                 + body.path("model").asText() + "\",";
         List<String> events = new ArrayList<>();
-        for (String word : content.split("(?<= )")) {
-            events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-                    + JSON.valueToTree(word) + "},\"finish_reason\":null}]}\n\n");
+        JsonNode call = message.path("tool_calls").path(0);
+        if (call.isObject()) {
+            String arguments = call.path("function").path("arguments").asText();
+            int half = arguments.length() / 2;
+            events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                    + "\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+                    + "\"get_weather\",\"arguments\":" + JSON.valueToTree(arguments.substring(0, half))
+                    + "}}]},\"finish_reason\":null}]}\n\n");
+            events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                    + "\"function\":{\"arguments\":" + JSON.valueToTree(arguments.substring(half))
+                    + "}}]},\"finish_reason\":null}]}\n\n");
+        } else {
+            for (String word : message.path("content").asText().split("(?<= )")) {
+                events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                        + JSON.valueToTree(word) + "},\"finish_reason\":null}]}\n\n");
+            }
         }
-        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\""
+                + (call.isObject() ? "tool_calls" : "stop") + "\"}]}\n\n");
         if (!mistakes.contains(Mistake.NO_STREAM_USAGE)
                 && body.path("stream_options").path("include_usage").asBoolean()) {
             events.add("data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + promptTokens

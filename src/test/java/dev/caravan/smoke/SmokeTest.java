@@ -47,11 +47,11 @@ class SmokeTest extends GatewayTest {
 
         SmokeReport report = runner.run(List.of(GOOD, SLOPPY, "demo"), progress::add);
 
-        assertThat(progress).hasSize(24).first().isEqualTo("[1/24] " + GOOD + " chat");
+        assertThat(progress).hasSize(30).first().isEqualTo("[1/30] " + GOOD + " chat");
         assertThat(outcomes(report, GOOD)).containsOnlyKeys(Outcome.PASS);
         Map<Outcome, Set<Check>> sloppy = outcomes(report, SLOPPY);
         assertThat(sloppy.get(Outcome.FAIL)).containsExactlyInAnyOrder(Check.STREAM, Check.TOOLS, Check.JSON,
-                Check.ERRORS, Check.EDIT);
+                Check.ERRORS, Check.EDIT, Check.RESPONSES, Check.MESSAGES);
         assertThat(sloppy.get(Outcome.PASS)).containsExactlyInAnyOrder(Check.CHAT, Check.LONG_CONTEXT,
                 Check.REPO_READ);
         assertThat(detail(report, SLOPPY, Check.TOOLS)).contains("do not fit the schema");
@@ -60,14 +60,19 @@ class SmokeTest extends GatewayTest {
         assertThat(detail(report, SLOPPY, Check.ERRORS)).contains("not an OpenAI error object");
         assertThat(check(report, SLOPPY, Check.ERRORS).errorBody()).isEqualTo("{\"detail\":\"temperature out of range\"}");
         assertThat(detail(report, SLOPPY, Check.EDIT)).startsWith("the edit does not apply");
+        // the agents' protocols see the same bad call, through their own front doors
+        assertThat(detail(report, SLOPPY, Check.RESPONSES)).startsWith("the call's arguments do not fit the schema");
+        assertThat(detail(report, SLOPPY, Check.MESSAGES)).startsWith("the tool_use input do not fit the schema");
+        assertThat(detail(report, GOOD, Check.RESPONSES)).startsWith("called get_weather(");
+        assertThat(check(report, GOOD, Check.MESSAGES).ttftMillis()).isNotNull();
         Map<Outcome, Set<Check>> demo = outcomes(report, "demo/demo");
-        assertThat(demo.get(Outcome.PASS)).hasSize(6);
+        assertThat(demo.get(Outcome.PASS)).hasSize(8);
         assertThat(demo.get(Outcome.NOT_APPLICABLE)).containsExactlyInAnyOrder(Check.REPO_READ, Check.EDIT);
         assertThat(report.passed()).as("tools, json, stream and errors are required").isFalse();
 
         // what the failing route cost, at Groq's list price, over the three answers it got right
         SmokeReport.RouteResult groq = route(report, SLOPPY);
-        assertThat(groq.acceptedRate()).isEqualTo(3 / 8.0);
+        assertThat(groq.acceptedRate()).isEqualTo(3 / 10.0);
         assertThat(groq.cost()).isPositive();
         assertThat(groq.costPerAcceptedResponse()).isEqualByComparingTo(
                 groq.cost().divide(BigDecimal.valueOf(3), MathContext.DECIMAL64));
@@ -79,8 +84,8 @@ class SmokeTest extends GatewayTest {
         assertThat(json.path("routes").get(1).path("checks").get(3).path("outcome").asText()).isEqualTo("fail");
         Document junit = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("junit.xml"))));
-        assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(24);
-        assertThat(junit.getElementsByTagName("failure").getLength()).isEqualTo(5);
+        assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(30);
+        assertThat(junit.getElementsByTagName("failure").getLength()).isEqualTo(7);
         assertThat(junit.getElementsByTagName("skipped").getLength()).isEqualTo(2);
         String html = Files.readString(dir.resolve("report.html"));
         // self-contained: nothing to load

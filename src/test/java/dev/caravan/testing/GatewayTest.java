@@ -67,6 +67,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.fallbacks.flaky-model[1]=qwen/qwen-plus",
         "caravan.long-context.flaky-model=glm/glm-4-long",
         "caravan.fallbacks.strict-model[0]=qwen/qwen-plus",
+        // a provider serving Anthropic's API natively falls back to one that gets the translated request
+        "caravan.fallbacks.native-model[0]=qwen/qwen-plus",
         "caravan.admin-key=" + GatewayTest.ADMIN_KEY,
         "caravan.dead-letters.dir=target/dead-letters-test",
         "caravan.breakers.test.sliding-window-size=4",

@@ -1,0 +1,89 @@
+package dev.caravan.edge;
+
+import dev.caravan.openai.JsonMembers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A translated request as the client sent it, for providers that serve the client's protocol themselves
+ * (DeepSeek, GLM, Qwen and Kimi serve Anthropic's Messages API): such a provider gets these bytes with only
+ * the model replaced, keeping what a translation loses (thinking signatures, {@code cache_control}), and its
+ * answer goes back untranslated. A provider that does not serve the protocol gets the chat completion, so a
+ * fallback chain may mix both.
+ */
+public final class NativeRequest {
+
+    /** The protocols a provider may serve natively besides chat completions. */
+    public enum Protocol {
+        /** Anthropic Messages: {@code POST <base>/v1/messages}. */
+        ANTHROPIC_MESSAGES("/v1/messages");
+
+        private final String path;
+
+        Protocol(String path) {
+            this.path = path;
+        }
+
+        /** Path appended to the provider's base URL for the protocol. */
+        public String path() {
+            return path;
+        }
+    }
+
+    private final Protocol protocol;
+    private final byte[] body;
+    private final JsonMembers members;
+    private final boolean stream;
+    private final String version;
+    private final String beta;
+    private volatile boolean answered;
+
+    /**
+     * @param version the client's {@code anthropic-version}, passed on; {@code null} for the default
+     * @param beta    the client's {@code anthropic-beta} features, passed on; {@code null} for none
+     */
+    public NativeRequest(Protocol protocol, byte[] body, boolean stream, String version, String beta) {
+        this.protocol = protocol;
+        this.body = body;
+        this.stream = stream;
+        this.version = version;
+        this.beta = beta;
+        try {
+            this.members = JsonMembers.scan(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the translator parsed it before
+        }
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public boolean stream() {
+        return stream;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public String beta() {
+        return beta;
+    }
+
+    /** The client's body with the provider's model in place of the client's. */
+    public byte[] body(String upstreamModel) {
+        JsonMembers.Member model = members.get("model");
+        return upstreamModel.equals(model.text()) ? body : JsonMembers.replaceString(body, model, upstreamModel);
+    }
+
+    /** Set by each attempt: whether the provider that answered served the protocol natively. */
+    public void answered(boolean natively) {
+        answered = natively;
+    }
+
+    /** Whether the answer is already in the client's protocol (no translation back). */
+    public boolean answeredNatively() {
+        return answered;
+    }
+}
