@@ -1,5 +1,6 @@
 package dev.caravan.frontdoor;
 
+import dev.caravan.anthropic.AnthropicError;
 import dev.caravan.openai.OpenAiError;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
@@ -44,6 +46,8 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
     private final class Guard extends ChannelInboundHandlerAdapter {
         private long received;
         private boolean refused;
+        /** The request's path: an Anthropic client gets the 413 in its protocol's shape. */
+        private String path;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -53,6 +57,7 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
             }
             if (msg instanceof HttpRequest request) {
                 received = 0;
+                path = new QueryStringDecoder(request.uri()).path();
                 if (HttpUtil.getContentLength(request, -1L) > limit) {
                     refuse(ctx, msg);
                     return;
@@ -71,8 +76,9 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
         private void refuse(ChannelHandlerContext ctx, Object msg) {
             refused = true;
             ReferenceCountUtil.release(msg);
-            byte[] body = new OpenAiError(413, "The request body exceeds the gateway's limit of " + limit
-                    + " bytes.", "invalid_request_error", null, "request_too_large").toJson();
+            OpenAiError error = new OpenAiError(413, "The request body exceeds the gateway's limit of " + limit
+                    + " bytes.", "invalid_request_error", null, "request_too_large");
+            byte[] body = AnthropicError.isAnthropicPath(path) ? AnthropicError.body(error) : error.toJson();
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

@@ -102,6 +102,48 @@ class MessagesHttpTest extends GatewayTest {
                 CAPPED_KEY);
         assertAnthropicError(overBudget, 429, "rate_limit_error");
         assertThat(overBudget.headers().firstValue("retry-after")).isPresent();
+
+        byte[] huge = new byte[17 << 20];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        assertAnthropicError(send(HttpRequest.newBuilder(uri(MESSAGES)).header("x-api-key", CLIENT_KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(huge))), 413, "request_too_large");
+        assertAnthropicError(send(HttpRequest.newBuilder(uri("/v1/messages")).header("x-api-key", CLIENT_KEY)
+                .GET()), 405, "invalid_request_error");
+        // listing models, an Anthropic SDK gets Anthropic's shapes too
+        HttpResponse<String> unknown = send(HttpRequest.newBuilder(uri("/v1/models/no-such-model"))
+                .header("x-api-key", CLIENT_KEY).header("anthropic-version", "2023-06-01").GET());
+        assertAnthropicError(unknown, 404, "not_found_error");
+    }
+
+    @Test
+    void claudesOwnModelNamesRouteByAliasPatternsTheMostSpecificFirst() {
+        HttpResponse<String> sonnet = messages(ask("claude-sonnet-4-5-20250929", false));
+        HttpResponse<String> haiku = messages(ask("claude-haiku-4-5-20251001", false));
+
+        assertThat(sonnet.statusCode()).as(sonnet.body()).isEqualTo(200);
+        assertThat(sonnet.headers().firstValue("x-caravan-provider")).hasValue("glm");
+        assertThat(json(sonnet).path("model").asText()).isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(haiku.headers().firstValue("x-caravan-provider")).hasValue("deepseek");
+        assertThat(UPSTREAM.last("deepseek").json().path("model").asText()).isEqualTo("deepseek-chat");
+        // patterns are no model names: not listed
+        assertThat(get("/v1/models", CLIENT_KEY).body()).doesNotContain("claude-");
+    }
+
+    @Test
+    void listsModelsInAnthropicsShapeForAnthropicClients() {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/v1/models")).header("x-api-key", CLIENT_KEY)
+                .header("anthropic-version", "2023-06-01").GET());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode list = json(response);
+        assertThat(list.has("object")).isFalse();
+        assertThat(list.path("has_more").asBoolean(true)).isFalse();
+        JsonNode first = list.path("data").path(0);
+        assertThat(first.path("type").asText()).isEqualTo("model");
+        assertThat(first.path("display_name").asText()).isEqualTo(first.path("id").asText());
+        assertThat(list.path("first_id").asText()).isEqualTo(first.path("id").asText());
+        // an OpenAI client of the same path gets OpenAI's list
+        assertThat(json(get("/v1/models", CLIENT_KEY)).path("object").asText()).isEqualTo("list");
     }
 
     @Test

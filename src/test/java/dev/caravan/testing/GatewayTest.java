@@ -57,6 +57,9 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.prices.strict.strict-model.input=1000",
         "caravan.prices.strict.strict-model.output=1000",
         "caravan.aliases.fast=glm-4-flash",
+        // coding agents' own model names, by pattern; the most specific wins
+        "caravan.aliases.[claude-*]=glm/glm-4-flash",
+        "caravan.aliases.[claude-haiku-*]=deepseek/deepseek-chat",
         "camel.main.routes-include-pattern=file:routes/*.yaml,classpath:test-routes/*.yaml",
         // retries as shipped (2), with short waits so the suite stays fast
         "caravan.retry-backoff=10",
