@@ -9,7 +9,6 @@ import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.Usage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -28,13 +27,7 @@ record MessagesTranslation(String messageId, String model, long inputEstimate, L
                            String droppedTools, PingTimer pings, NativeRequest nativeRequest) implements Translation {
 
     @Override
-    public byte[] answer(byte[] chatCompletion) {
-        JsonNode chat;
-        try {
-            chat = Json.MAPPER.readTree(chatCompletion);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // validated by the provider step
-        }
+    public byte[] answer(JsonNode chat) {
         JsonNode choice = chat.path("choices").path(0);
         JsonNode message = choice.path("message");
         ObjectNode answer = message();

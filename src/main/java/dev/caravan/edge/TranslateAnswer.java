@@ -1,6 +1,8 @@
 package dev.caravan.edge;
 
 import dev.caravan.openai.EventStream;
+import dev.caravan.openai.Json;
+import java.io.IOException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -15,7 +17,7 @@ import org.springframework.stereotype.Component;
 class TranslateAnswer implements Processor {
 
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws IOException {
         Translation translation = Translation.of(exchange);
         Message message = exchange.getMessage();
         if (translation == null || translation.nativeRequest() != null
@@ -25,7 +27,7 @@ class TranslateAnswer implements Processor {
         if (message.getBody() instanceof EventStream chat) {
             message.setBody(translation.stream(chat));
         } else {
-            message.setBody(translation.answer(message.getBody(byte[].class)));
+            message.setBody(translation.answer(Json.MAPPER.readTree(message.getBody(byte[].class))));
             message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         }
     }

@@ -1,5 +1,6 @@
 package dev.caravan.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.openai.EventStream;
 import org.apache.camel.Exchange;
 
@@ -19,8 +20,8 @@ public interface Translation {
         return exchange.getProperty(PROPERTY, Translation.class);
     }
 
-    /** A successful non-streaming answer ({@code chat.completion} JSON) in the client's protocol. */
-    byte[] answer(byte[] chatCompletion);
+    /** A successful non-streaming answer (a {@code chat.completion}) in the client's protocol. */
+    byte[] answer(JsonNode chatCompletion);
 
     /** A streamed chat completion as the client's protocol streams it, translated event by event as it comes. */
     EventStream stream(EventStream chat);

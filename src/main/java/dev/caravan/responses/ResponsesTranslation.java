@@ -35,13 +35,7 @@ final class ResponsesTranslation implements Translation {
     }
 
     @Override
-    public byte[] answer(byte[] chatCompletion) {
-        JsonNode chat;
-        try {
-            chat = Json.MAPPER.readTree(chatCompletion);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // the routes validated the answer
-        }
+    public byte[] answer(JsonNode chat) {
         JsonNode choice = chat.path("choices").path(0);
         JsonNode message = choice.path("message");
         ArrayNode output = Json.MAPPER.createArrayNode();

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.openai.EventStream;
+import dev.caravan.testing.ChatStreams;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,7 @@ class MessagesTranslationTest {
     }
 
     private static JsonNode answer(String chat) throws Exception {
-        return JSON.readTree(TRANSLATION.answer(chat.replace('\'', '"').getBytes(StandardCharsets.UTF_8)));
+        return JSON.readTree(TRANSLATION.answer(JSON.readTree(chat.replace('\'', '"'))));
     }
 
     @Test
@@ -148,37 +147,9 @@ class MessagesTranslationTest {
             chat.append(e.startsWith("data: {'") ? e.replace('\'', '"') : e);
         }
         byte[] bytes = chat.toString().getBytes(StandardCharsets.UTF_8);
-        StringBuilder out = new StringBuilder();
-        EventStream translated = TRANSLATION.stream(new EventStream() {
-            @Override
-            public void attach(Sink sink) {
-                // in two pieces: an event cut in half must wait for its end
-                int half = bytes.length / 2;
-                sink.write(java.util.Arrays.copyOfRange(bytes, 0, half), () -> { });
-                sink.write(java.util.Arrays.copyOfRange(bytes, half, bytes.length), () -> { });
-                sink.close();
-            }
-
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public CompletableFuture<Outcome> outcome() {
-                return new CompletableFuture<>();
-            }
-        });
-        translated.attach(new EventStream.Sink() {
-            @Override
-            public void write(byte[] written, Runnable done) {
-                out.append(new String(written, StandardCharsets.UTF_8));
-                done.run();
-            }
-
-            @Override
-            public void close() {
-            }
-        });
-        return SseEvents.parse(out.toString());
+        // in two pieces: an event cut in half must wait for its end
+        int half = bytes.length / 2;
+        return SseEvents.parse(ChatStreams.through(TRANSLATION, java.util.Arrays.copyOfRange(bytes, 0, half),
+                java.util.Arrays.copyOfRange(bytes, half, bytes.length)));
     }
 }

@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.edge.Translation;
-import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.testing.ChatStreams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -252,7 +251,7 @@ class ResponsesTranslationTest {
     @Test
     void aChatAnswerBecomesAResponse() {
         ResponsesTranslation translation = translate(CODEX_LIKE.replace("\"stream\":true,", "")).translation();
-        JsonNode response = json(new String(translation.answer("""
+        JsonNode response = json(new String(translation.answer(json("""
                 {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"deepseek-chat",
                  "choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant",
                   "content":"Spawning.","reasoning_content":"Need an agent.","tool_calls":[
@@ -260,7 +259,7 @@ class ResponsesTranslationTest {
                    {"id":"call_10","type":"function","function":{"name":"shell","arguments":"{\\"command\\":[]}"}}]}}],
                  "usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,
                   "prompt_tokens_details":{"cached_tokens":64},"completion_tokens_details":{"reasoning_tokens":5}}}
-                """.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+                """)), StandardCharsets.UTF_8));
 
         assertThat(response.path("id").asText()).startsWith("resp_");
         assertThat(response.path("object").asText()).isEqualTo("response");
@@ -286,8 +285,8 @@ class ResponsesTranslationTest {
         assertThat(usage.path("output_tokens_details").path("reasoning_tokens").asInt()).isEqualTo(5);
         assertThat(usage.path("total_tokens").asInt()).isEqualTo(120);
 
-        JsonNode cut = json(new String(translation.answer(("{\"choices\":[{\"index\":0,\"finish_reason\":\"length\","
-                + "\"message\":{\"role\":\"assistant\",\"content\":\"Trunc\"}}]}").getBytes(StandardCharsets.UTF_8)),
+        JsonNode cut = json(new String(translation.answer(json("{\"choices\":[{\"index\":0,\"finish_reason\":\"length\","
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"Trunc\"}}]}")),
                 StandardCharsets.UTF_8));
         assertThat(cut.path("status").asText()).isEqualTo("incomplete");
         assertThat(cut.path("incomplete_details").path("reason").asText()).isEqualTo("max_output_tokens");
@@ -303,37 +302,9 @@ class ResponsesTranslationTest {
     /** Chat events written by the relay, whole, as the translated stream receives them. */
     static List<JsonNode> translateStream(ResponsesTranslation translation, String... chatEvents) {
         List<JsonNode> events = new ArrayList<>();
-        EventStream chat = new EventStream() {
-            @Override
-            public void attach(Sink sink) {
-                for (String event : chatEvents) {
-                    sink.write(event.getBytes(StandardCharsets.UTF_8), () -> { });
-                }
-                sink.close();
-            }
-
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public CompletableFuture<Outcome> outcome() {
-                return new CompletableFuture<>();
-            }
-        };
-        StringBuilder sse = new StringBuilder();
-        translation.stream(chat).attach(new EventStream.Sink() {
-            @Override
-            public void write(byte[] bytes, Runnable written) {
-                sse.append(new String(bytes, StandardCharsets.UTF_8));
-                written.run();
-            }
-
-            @Override
-            public void close() {
-            }
-        });
-        for (String event : sse.toString().split("\n\n")) {
+        String sse = ChatStreams.through(translation, java.util.Arrays.stream(chatEvents)
+                .map(e -> e.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new));
+        for (String event : sse.split("\n\n")) {
             String[] lines = event.split("\n");
             JsonNode data = json(lines[1].substring("data: ".length()));
             assertThat(lines[0]).isEqualTo("event: " + data.path("type").asText());
