@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The requests coding agents make, on a route, through the gateway's own front doors: Codex CLI's (a streamed
@@ -112,27 +114,12 @@ final class AgentProtocolChecks {
         input.add(call);
         input.addObject().put("type", "function_call_output").put("call_id", call.path("call_id").asText())
                 .put("output", TOOL_RESULT);
-        HttpResponse<String> result = http.send(post("/v1/responses", body, "Authorization", "Bearer " + key),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = SmokeRunner.jsonOrNull(result.body());
-        String text = null;
-        if (answer != null) {
-            usage.add(chatUsage(answer.path("usage").path("input_tokens"), answer.path("usage").path("output_tokens")));
-            for (JsonNode item : answer.path("output")) {
-                for (JsonNode part : item.path("content")) {
-                    if ("output_text".equals(part.path("type").asText()) && !part.path("text").asText().isBlank()) {
-                        text = part.path("text").asText();
-                    }
-                }
-            }
-        }
-        String problem = result.statusCode() != 200 ? "the function_call_output turn: HTTP " + result.statusCode()
-                : !provider.equals(result.headers().firstValue("x-caravan-provider").orElse(null))
-                        ? "the function_call_output turn was answered by another provider"
-                : text == null ? "the function_call_output turn has no output_text" : null;
-        return new Seen(problem, "called get_weather(" + call.path("arguments").asText() + ") in "
-                + events.size() + " events and answered its output", problem == null ? null : result.body(), usage,
-                streamed.ttft);
+        return resultTurn("the function_call_output turn", post("/v1/responses", body, "Authorization",
+                "Bearer " + key), answer -> answer.path("output").findValues("content").stream()
+                        .flatMap(content -> StreamSupport.stream(content.spliterator(), false))
+                        .filter(part -> "output_text".equals(part.path("type").asText())), provider,
+                "called get_weather(" + call.path("arguments").asText() + ") in " + events.size()
+                        + " events and answered its output", usage, streamed.ttft);
     }
 
     /** Claude Code's way: {@code POST /v1/messages} with {@code x-api-key}, streamed, then the tool result. */
@@ -215,24 +202,32 @@ final class AgentProtocolChecks {
                 .set("input", SmokeRunner.json(arguments.toString()));
         messages.addObject().put("role", "user").putArray("content").addObject().put("type", "tool_result")
                 .put("tool_use_id", toolId).put("content", TOOL_RESULT);
-        HttpResponse<String> result = http.send(post("/v1/messages", body, "x-api-key", key),
-                HttpResponse.BodyHandlers.ofString());
+        return resultTurn("the tool_result turn", post("/v1/messages", body, "x-api-key", key),
+                answer -> StreamSupport.stream(answer.path("content").spliterator(), false)
+                        .filter(block -> "text".equals(block.path("type").asText())), provider,
+                "called get_weather(" + arguments + ") in " + events.size() + " events and answered its result",
+                usage, streamed.ttft);
+    }
+
+    /**
+     * The turn that carries the tool's result, not streamed: it passes when the route's own provider answers
+     * it with text (the parts {@code texts} picks from the answer).
+     */
+    private Seen resultTurn(String turn, HttpRequest request, Function<JsonNode, Stream<JsonNode>> texts,
+                            String provider, String detail, List<JsonNode> usage, Long ttft)
+            throws IOException, InterruptedException {
+        HttpResponse<String> result = http.send(request, HttpResponse.BodyHandlers.ofString());
         JsonNode answer = SmokeRunner.jsonOrNull(result.body());
-        String text = null;
+        boolean answered = false;
         if (answer != null) {
             usage.add(chatUsage(answer.path("usage").path("input_tokens"), answer.path("usage").path("output_tokens")));
-            for (JsonNode block : answer.path("content")) {
-                if ("text".equals(block.path("type").asText()) && !block.path("text").asText().isBlank()) {
-                    text = block.path("text").asText();
-                }
-            }
+            answered = texts.apply(answer).anyMatch(part -> !part.path("text").asText().isBlank());
         }
-        problem = result.statusCode() != 200 ? "the tool_result turn: HTTP " + result.statusCode()
+        String problem = result.statusCode() != 200 ? turn + ": HTTP " + result.statusCode()
                 : !provider.equals(result.headers().firstValue("x-caravan-provider").orElse(null))
-                        ? "the tool_result turn was answered by another provider"
-                : text == null ? "the tool_result turn has no text" : null;
-        return new Seen(problem, "called get_weather(" + arguments + ") in " + events.size()
-                + " events and answered its result", problem == null ? null : result.body(), usage, streamed.ttft);
+                        ? turn + " was answered by another provider"
+                : !answered ? turn + " has no text" : null;
+        return new Seen(problem, detail, problem == null ? null : result.body(), usage, ttft);
     }
 
     /** A stream read whole: its events, or why it is not one. */
