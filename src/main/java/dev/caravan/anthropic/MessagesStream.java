@@ -2,6 +2,7 @@ package dev.caravan.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.edge.AnthropicError;
 import dev.caravan.edge.TranslatedStream;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
@@ -186,7 +187,7 @@ final class MessagesStream extends TranslatedStream {
 
     @Override
     protected void error(JsonNode error, Events out) {
-        out.add("error", AnthropicError.json(AnthropicError.ofStreamed(error)));
+        out.add("error", AnthropicError.json(ofStreamed(error)));
         stopPings();
     }
 
@@ -195,5 +196,22 @@ final class MessagesStream extends TranslatedStream {
         out.add("error", AnthropicError.json(new OpenAiError(502, "The provider's stream ended before the answer "
                 + "was complete.", "upstream_error", null, "upstream_error")));
         stopPings();
+    }
+
+    /**
+     * The error of the relay's in-stream error event ({@code {"message","type","param","code"}}, no status),
+     * with the status of its kind, so it gets the Anthropic type a response would have.
+     */
+    static OpenAiError ofStreamed(JsonNode error) {
+        String code = error.path("code").asText("upstream_error");
+        String type = error.path("type").asText("upstream_error");
+        int status = switch (code) {
+            case "upstream_unavailable" -> 503;
+            case "upstream_timeout" -> 504;
+            case "rate_limit_exceeded" -> 429;
+            default -> type.equals("invalid_request_error") ? 400 : 502;
+        };
+        return new OpenAiError(status, error.path("message").asText("The stream failed."), type, null,
+                code.isBlank() ? "upstream_error" : code);
     }
 }

@@ -1,6 +1,6 @@
 package dev.caravan.frontdoor;
 
-import dev.caravan.anthropic.AnthropicError;
+import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.OpenAiError;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;

@@ -1,6 +1,6 @@
 package dev.caravan.frontdoor;
 
-import dev.caravan.anthropic.AnthropicError;
+import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import org.apache.camel.Exchange;
@@ -38,7 +38,8 @@ class ErrorResponse implements Processor {
         }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         // each front door answers in its protocol's error shape
-        if (AnthropicError.isAnthropicClient(exchange)) {
+        if (AnthropicError.isAnthropicClient(message.getHeader(Exchange.HTTP_URI, String.class),
+                ClientRequest.header(exchange, "anthropic-version"))) {
             message.setBody(AnthropicError.body(error));
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, AnthropicError.status(error));
         } else {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.anthropic.AnthropicError;
+import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;

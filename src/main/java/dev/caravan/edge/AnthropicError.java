@@ -1,9 +1,6 @@
-package dev.caravan.anthropic;
+package dev.caravan.edge;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 
@@ -25,11 +22,11 @@ public final class AnthropicError {
     /**
      * Whether the client speaks Anthropic's protocol: on the Messages front door, or listing models with
      * {@code anthropic-version} (Anthropic's SDKs send it on every call).
+     *
+     * @param anthropicVersion the request's {@code anthropic-version} header, {@code null} when it has none
      */
-    public static boolean isAnthropicClient(Exchange exchange) {
-        String path = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
-        return isAnthropicPath(path) || path != null && path.startsWith("/v1/models")
-                && ClientRequest.header(exchange, "anthropic-version") != null;
+    public static boolean isAnthropicClient(String path, String anthropicVersion) {
+        return isAnthropicPath(path) || path != null && path.startsWith("/v1/models") && anthropicVersion != null;
     }
 
     /** The HTTP status an Anthropic client gets for the error. */
@@ -50,23 +47,6 @@ public final class AnthropicError {
             case 504 -> "timeout_error";
             default -> "api_error";
         };
-    }
-
-    /**
-     * The error of the relay's in-stream error event ({@code {"message","type","param","code"}}, no status),
-     * with the status of its kind, so it gets the Anthropic type a response would have.
-     */
-    static OpenAiError ofStreamed(JsonNode error) {
-        String code = error.path("code").asText("upstream_error");
-        String type = error.path("type").asText("upstream_error");
-        int status = switch (code) {
-            case "upstream_unavailable" -> 503;
-            case "upstream_timeout" -> 504;
-            case "rate_limit_exceeded" -> 429;
-            default -> type.equals("invalid_request_error") ? 400 : 502;
-        };
-        return new OpenAiError(status, error.path("message").asText("The stream failed."), type, null,
-                code.isBlank() ? "upstream_error" : code);
     }
 
     /** The {@code error} event or body: {@code {"type":"error","error":{"type","message"}}}. */
