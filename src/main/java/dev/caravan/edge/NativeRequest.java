@@ -2,7 +2,8 @@ package dev.caravan.edge;
 
 import dev.caravan.openai.JsonMembers;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.caravan.openai.GatewayException;
+import dev.caravan.openai.OpenAiError;
 
 /**
  * A translated request as the client sent it, for providers that serve the client's protocol themselves
@@ -50,8 +51,9 @@ public final class NativeRequest {
         this.beta = beta;
         try {
             this.members = JsonMembers.scan(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // the translator parsed it before
+        } catch (IOException e) { // the translator read it as a tree, which takes the last of a member given twice
+            throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
+                    "The request body is not valid: " + e.getMessage(), null));
         }
     }
 

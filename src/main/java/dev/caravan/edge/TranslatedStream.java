@@ -23,7 +23,10 @@ public abstract class TranslatedStream implements EventStream {
     private byte[] partial = new byte[0];
     // guarded by this
     private Sink sink;
-    private boolean writing;
+    /** Writes handed to the sink and not yet written: the relay's (one at a time) and a keep-alive. */
+    private int inFlight;
+    /** The chat stream closed while a write was in flight: the sink closes after it, never before. */
+    private boolean closing;
     private boolean ended;
 
     protected TranslatedStream(EventStream chat) {
@@ -67,11 +70,7 @@ public abstract class TranslatedStream implements EventStream {
                         cutShort(out);
                     }
                 }
-                if (out.isEmpty()) {
-                    target.close();
-                } else {
-                    target.write(out.bytes(), target::close);
-                }
+                send(out, TranslatedStream.this::closeWhenWritten);
             }
         });
     }
@@ -83,35 +82,55 @@ public abstract class TranslatedStream implements EventStream {
         }
         Sink target;
         synchronized (this) {
-            writing = true;
+            inFlight++;
             target = sink;
         }
         target.write(out.bytes(), () -> {
-            synchronized (this) {
-                writing = false;
-            }
+            written();
             written.run();
         });
     }
 
+    /** A write is done; the sink closes once the last one is, if the stream was closed meanwhile. */
+    private void written() {
+        Sink target;
+        synchronized (this) {
+            inFlight--;
+            if (inFlight > 0 || !closing) {
+                return;
+            }
+            closing = false;
+            target = sink;
+        }
+        target.close();
+    }
+
+    private void closeWhenWritten() {
+        Sink target;
+        synchronized (this) {
+            if (inFlight > 0) {
+                closing = true; // a keep-alive is on its way: the end goes after it
+                return;
+            }
+            target = sink;
+        }
+        target.close();
+    }
+
     /**
-     * Writes events only when nothing else is being written and the stream has not ended: a keep-alive
-     * ({@code ping}) while the provider is silent. Returns whether it wrote.
+     * Writes events only when nothing else is being written and the client's stream has not ended: a
+     * keep-alive ({@code ping}) while the provider is silent. Returns whether it wrote.
      */
     protected boolean writeWhileIdle(Events out) {
         Sink target;
         synchronized (this) {
-            if (sink == null || writing || ended || out.isEmpty()) {
+            if (sink == null || inFlight > 0 || ended || closing || out.isEmpty()) {
                 return false;
             }
-            writing = true;
+            inFlight++;
             target = sink;
         }
-        target.write(out.bytes(), () -> {
-            synchronized (this) {
-                writing = false;
-            }
-        });
+        target.write(out.bytes(), this::written);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package dev.caravan.openai;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +25,10 @@ public final class JsonMembers {
         this.members = members;
     }
 
-    /** @throws IOException when the bytes are not exactly one JSON object */
+    /**
+     * @throws IOException when the bytes are not exactly one JSON object, or it has a member twice (the
+     *                     gateway would read one {@code model} and a provider the other)
+     */
     public static JsonMembers scan(byte[] json) throws IOException {
         Map<String, Member> members = new HashMap<>();
         try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
@@ -41,13 +45,19 @@ public final class JsonMembers {
                 } else if (value.isStructStart()) {
                     p.skipChildren();
                 }
-                members.put(name, new Member(value, text, start, (int) p.currentLocation().getByteOffset()));
+                if (members.put(name, new Member(value, text, start, (int) p.currentLocation().getByteOffset())) != null) {
+                    throw new JsonParseException(p, "Duplicate member '" + abbreviate(name) + "'");
+                }
             }
             if (p.nextToken() != null) {
                 throw new NotAnObject();
             }
         }
         return new JsonMembers(members);
+    }
+
+    private static String abbreviate(String name) {
+        return name.length() > 64 ? name.substring(0, 64) + "…" : name;
     }
 
     public Member get(String name) {

@@ -69,7 +69,7 @@ public enum ErrorClass {
             case 404 -> MODEL_NOT_FOUND;
             case 408, 504 -> UPSTREAM_TIMEOUT;
             case 429 -> RATE_LIMITED;
-            case 503 -> UPSTREAM_UNAVAILABLE;
+            case 503, 529 -> UPSTREAM_UNAVAILABLE; // 529: Anthropic's "overloaded"
             default -> status >= 500 || status < 400 ? UPSTREAM_ERROR : INVALID_REQUEST;
         };
     }

@@ -73,7 +73,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public boolean serves(NativeRequest.Protocol protocol) {
-        return messages != null;
+        return protocol == NativeRequest.Protocol.ANTHROPIC_MESSAGES && messages != null;
     }
 
     /**

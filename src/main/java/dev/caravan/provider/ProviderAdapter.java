@@ -43,6 +43,9 @@ public interface ProviderAdapter {
         if ("invalid_api_key".equals(error.code())) {
             return ErrorClass.PROVIDER_AUTH;
         }
+        if ("overloaded_error".equals(error.type())) { // Anthropic's, also inside a stream (status 200)
+            return ErrorClass.UPSTREAM_UNAVAILABLE;
+        }
         return ErrorClass.ofStatus(error.status());
     }
 }

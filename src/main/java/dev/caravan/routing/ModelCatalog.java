@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.apache.camel.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,9 +65,9 @@ public class ModelCatalog implements ReloadableSettings {
 
     /**
      * An alias whose name has {@code *} (any characters). The most specific wins: more literal characters,
-     * then fewer wildcards, then the name.
+     * then fewer wildcards, then the name. Matched in linear time: a model name is the client's, of any length.
      */
-    record AliasPattern(String name, Pattern regex, Route route) {
+    record AliasPattern(String name, List<String> literals, Route route) {
 
         static final Comparator<AliasPattern> MOST_SPECIFIC_FIRST = Comparator
                 .comparingInt((AliasPattern p) -> -p.name().replace("*", "").length())
@@ -80,14 +79,26 @@ public class ModelCatalog implements ReloadableSettings {
         }
 
         static AliasPattern of(String name, Route route) {
-            StringBuilder regex = new StringBuilder();
-            for (String literal : name.split("\\*", -1)) {
-                if (!regex.isEmpty()) {
-                    regex.append(".*");
-                }
-                regex.append(Pattern.quote(literal));
+            return new AliasPattern(name, List.of(name.split("\\*", -1)), route);
+        }
+
+        /** The first literal starts the name, the last ends it, the others come in order between them. */
+        boolean matches(String model) {
+            String first = literals.get(0);
+            String last = literals.get(literals.size() - 1);
+            if (model.length() < first.length() + last.length() || !model.startsWith(first) || !model.endsWith(last)) {
+                return false;
             }
-            return new AliasPattern(name, Pattern.compile(regex.toString()), route);
+            int at = first.length();
+            int end = model.length() - last.length();
+            for (int i = 1; i < literals.size() - 1; i++) {
+                int found = model.indexOf(literals.get(i), at);
+                if (found < 0 || found + literals.get(i).length() > end) {
+                    return false;
+                }
+                at = found + literals.get(i).length();
+            }
+            return true;
         }
     }
 
@@ -250,7 +261,7 @@ public class ModelCatalog implements ReloadableSettings {
             return Optional.of(prefixed);
         }
         for (AliasPattern pattern : current.patterns()) {
-            if (pattern.regex().matcher(model).matches()) {
+            if (pattern.matches(model)) {
                 return Optional.of(pattern.route());
             }
         }

@@ -57,6 +57,17 @@ class OpenAiRequestTest {
     }
 
     @Test
+    void aMemberGivenTwiceIsRefused() {
+        // the gateway would route and price one model while a provider that reads the first runs the other
+        assertThatThrownBy(() -> chat("{\"model\":\"expensive\",\"messages\":[],\"model\":\"cheap\"}"))
+                .isInstanceOfSatisfying(GatewayException.class, e -> {
+                    assertThat(e.error().status()).isEqualTo(400);
+                    assertThat(e.error().code()).isEqualTo("invalid_json");
+                    assertThat(e.error().message()).contains("Duplicate member 'model'");
+                });
+    }
+
+    @Test
     void nullOptionalFieldsAreAccepted() {
         chat("{\"model\":\"m\",\"messages\":[],\"temperature\":null,\"tools\":null,\"stop\":null}");
     }

@@ -128,7 +128,7 @@ class NativeMessagesTest extends GatewayTest {
         assertThat(last).startsWith("event: error\ndata: ");
         JsonNode error = JSON.readTree(last.substring(last.indexOf("data: ") + 6).strip());
         assertThat(error.path("type").asText()).isEqualTo("error");
-        assertThat(error.path("error").path("type").asText()).isIn("overloaded_error", "api_error");
+        assertThat(error.path("error").path("type").asText()).isEqualTo("overloaded_error");
         assertThat(error.path("error").path("message").asText()).contains("native");
         assertThat(ledgerRow(response).get("error")).isNotNull();
     }
@@ -153,6 +153,25 @@ class NativeMessagesTest extends GatewayTest {
         assertThat(chat.path("model").asText()).isEqualTo("qwen-plus");
         assertThat(chat.path("messages").findValuesAsText("role")).contains("system", "user", "assistant", "tool");
         assertThat(ledgerRow(response)).containsEntry("provider", "qwen").containsEntry("fallbacks", 1);
+    }
+
+    @Test
+    void anOverloadedProviderWithoutFallbackIsAnOverloadedErrorAndAModelGivenTwiceIsRefused() {
+        failEveryAttempt("native-anthropic", Answer.json(529,
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+
+        HttpResponse<String> response = messages(REQUEST.formatted("").replace("\"native-model\"",
+                "\"native/vendor/native-v1\""));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(529);
+        assertThat(json(response).path("error").path("type").asText()).isEqualTo("overloaded_error");
+
+        // a provider reading the first "model" would run one the key was never checked against
+        HttpResponse<String> twice = messages(REQUEST.formatted(",\"model\":\"native-model\"")
+                .replace("\"model\":\"native-model\",\"max_tokens\"", "\"model\":\"something-dear\",\"max_tokens\""));
+        assertThat(twice.statusCode()).as(twice.body()).isEqualTo(400);
+        assertThat(json(twice).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(UPSTREAM.received("native-anthropic")).hasSize(ATTEMPTS);
     }
 
     @Test

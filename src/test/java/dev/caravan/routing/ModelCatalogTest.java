@@ -69,6 +69,10 @@ class ModelCatalogTest {
         assertThat(agents.resolve("qwen-plus")).contains(new Route("qwen", "qwen-plus"));
         assertThat(agents.resolve("deepseek/claude-x")).contains(new Route("deepseek", "claude-x"));
         assertThat(agents.resolve("anything")).contains(new Route("a", "shared"));
+        assertThat(ModelCatalog.AliasPattern.of("a*b*a", null).matches("aba")).isTrue();
+        assertThat(ModelCatalog.AliasPattern.of("a*b*a", null).matches("aa")).isFalse();
+        assertThat(ModelCatalog.AliasPattern.of("x*x", null).matches("x")).isFalse();
+        assertThat(ModelCatalog.AliasPattern.of("*-4-5*", null).matches("claude-opus-4-5")).isTrue();
         // a pattern is no model name: not listed
         assertThat(agents.list()).extracting(ModelCatalog.Listed::id).noneMatch(id -> id.contains("*"));
     }
