@@ -9,7 +9,10 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * An Anthropic Messages request as one Chat Completions request: a pure function of the JSON, so any
@@ -17,19 +20,36 @@ import java.util.List;
  * ({@code top_k}, {@code cache_control}, {@code context_management}, {@code container}, …) are left out,
  * not refused; server tools (web search, bash, text editor, code execution) no chat provider runs are
  * left out and named in {@link Chat#droppedTools()}.
+ *
+ * <p>Content blocks without a chat equivalent (tool references of a tool search, search results, server
+ * tools' calls and results from turns Anthropic served, tool additions, compaction summaries, …) become
+ * text, so a session that used them goes on; what no chat model can use (encrypted content, container
+ * uploads, fallback markers) is left out. Only malformed input, and blocks where Anthropic's API refuses
+ * them too (a {@code tool_use} in a user turn, an unknown type), are refused.
  */
-public final class MessagesToChat {
+final class MessagesToChat {
 
     /** Joins text blocks that become one chat string: blocks are separate paragraphs. */
     private static final String BLOCK_SEPARATOR = "\n\n";
+    /** Dropped tool types named in the log line (the client chose them): at most this many, this long. */
+    private static final int MAX_DROPPED_TOOLS = 10;
+    private static final int MAX_DROPPED_TOOL_LENGTH = 64;
 
     /**
      * The chat request.
      *
      * @param body         the Chat Completions body
-     * @param droppedTools types of the server tools left out, in request order (empty: none)
+     * @param droppedTools types of the server tools left out, distinct, in request order, at most {@value
+     *                     #MAX_DROPPED_TOOLS}, each in plain characters ({@code [A-Za-z0-9_.-]}) and at most
+     *                     {@value #MAX_DROPPED_TOOL_LENGTH} long (empty: none)
      */
-    public record Chat(ObjectNode body, List<String> droppedTools) {
+    record Chat(ObjectNode body, List<String> droppedTools) {
+    }
+
+    /** The request's tools as its content blocks need them: which are declared, which a turn added. */
+    private static final class Tools {
+        final Set<String> declared = new HashSet<>();
+        final ArrayNode added = Json.MAPPER.createArrayNode();
     }
 
     private MessagesToChat() {
@@ -41,7 +61,7 @@ public final class MessagesToChat {
      * @throws GatewayException 400 {@code invalid_request_error} for invalid JSON, or what {@link
      *                          #translate(JsonNode, boolean)} refuses
      */
-    public static Chat translate(byte[] body, boolean needsMaxTokens) {
+    static Chat translate(byte[] body, boolean needsMaxTokens) {
         JsonNode request;
         try {
             request = body == null || body.length == 0 ? null : Json.MAPPER.readTree(body);
@@ -61,7 +81,7 @@ public final class MessagesToChat {
      * @param needsMaxTokens whether {@code max_tokens} is required (a message; not a token count)
      * @throws GatewayException 400 {@code invalid_request_error} for what Anthropic's API would refuse
      */
-    public static Chat translate(JsonNode request, boolean needsMaxTokens) {
+    static Chat translate(JsonNode request, boolean needsMaxTokens) {
         if (!request.isObject()) {
             throw invalid("invalid_json", "The request body must be a JSON object.", null);
         }
@@ -77,9 +97,10 @@ public final class MessagesToChat {
             system.add(text(request.get("system"), "system"));
         }
         JsonNode turns = required(request, "messages", JsonNodeType.ARRAY, "an array");
+        Tools tools = declared(request);
         ArrayNode conversation = Json.MAPPER.createArrayNode();
         for (int i = 0; i < turns.size(); i++) {
-            turn(turns.get(i), "messages[" + i + "]", conversation, system);
+            turn(turns.get(i), "messages[" + i + "]", conversation, system, tools);
         }
         if (!system.isEmpty()) {
             messages.addObject().put("role", "system").put("content", String.join(BLOCK_SEPARATOR, system));
@@ -106,7 +127,7 @@ public final class MessagesToChat {
                 sequences.add(typed(s, "stop_sequences", JsonNodeType.STRING, "an array of strings").asText());
             }
         }
-        List<String> dropped = tools(request, chat);
+        List<String> dropped = tools(request, chat, tools);
         JsonNode thinking = optional(request, "thinking");
         if (thinking != null) {
             String effort = effort(typed(thinking, "thinking", JsonNodeType.OBJECT, "an object"));
@@ -132,7 +153,7 @@ public final class MessagesToChat {
      * turn (Claude Code sends one after the first user turn) joins the system message at the start: some
      * chat templates (Qwen's) refuse a system message anywhere else.
      */
-    private static void turn(JsonNode turn, String where, ArrayNode messages, List<String> system) {
+    private static void turn(JsonNode turn, String where, ArrayNode messages, List<String> system, Tools tools) {
         typed(turn, where, JsonNodeType.OBJECT, "an object");
         String role = turn.path("role").asText();
         if (role.equals("system")) {
@@ -152,25 +173,32 @@ public final class MessagesToChat {
                     where + ".content");
         }
         if (role.equals("assistant")) {
-            assistant(content, where, messages);
+            assistant(content, where, messages, tools);
         } else {
-            user(content, where, messages);
+            user(content, where, messages, tools);
         }
     }
 
-    private static void user(JsonNode blocks, String where, ArrayNode messages) {
+    private static void user(JsonNode blocks, String where, ArrayNode messages, Tools tools) {
         ArrayNode parts = Json.MAPPER.createArrayNode();
         for (int i = 0; i < blocks.size(); i++) {
-            JsonNode block = block(blocks.get(i), where + ".content[" + i + "]");
+            String at = where + ".content[" + i + "]";
+            JsonNode block = block(blocks.get(i), at);
             switch (block.path("type").asText()) {
                 case "tool_result" -> messages.addObject().put("role", "tool")
                         .put("tool_call_id", block.path("tool_use_id").asText())
-                        .put("content", toolResult(block, where + ".content[" + i + "]"));
+                        .put("content", toolResult(block, at, tools));
                 case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
                 case "image" -> parts.addObject().put("type", "image_url").putObject("image_url")
-                        .put("url", imageUrl(block.path("source"), where + ".content[" + i + "]"));
-                case "document" -> parts.addObject().put("type", "text").put("text", document(block));
-                default -> throw unsupported(block, where + ".content[" + i + "]");
+                        .put("url", imageUrl(block.path("source"), at));
+                // the model's own blocks have no place in a user turn (Anthropic refuses them too)
+                case "tool_use", "thinking", "redacted_thinking" -> throw unsupported(block, at);
+                default -> {
+                    String text = rendered(block, at, tools);
+                    if (text != null) {
+                        parts.addObject().put("type", "text").put("text", text);
+                    }
+                }
             }
         }
         if (parts.isEmpty()) {
@@ -189,13 +217,14 @@ public final class MessagesToChat {
         }
     }
 
-    private static void assistant(JsonNode blocks, String where, ArrayNode messages) {
+    private static void assistant(JsonNode blocks, String where, ArrayNode messages, Tools tools) {
         List<String> text = new ArrayList<>();
         List<String> reasoning = new ArrayList<>();
         boolean reasoned = false;
         ArrayNode toolCalls = Json.MAPPER.createArrayNode();
         for (int i = 0; i < blocks.size(); i++) {
-            JsonNode block = block(blocks.get(i), where + ".content[" + i + "]");
+            String at = where + ".content[" + i + "]";
+            JsonNode block = block(blocks.get(i), at);
             switch (block.path("type").asText()) {
                 case "text" -> text.add(block.path("text").asText());
                 // DeepSeek's thinking mode needs the reasoning back on the turns of a tool loop
@@ -211,7 +240,15 @@ public final class MessagesToChat {
                     call.putObject("function").put("name", block.path("name").asText())
                             .put("arguments", input.isMissingNode() || input.isNull() ? "{}" : input.toString());
                 }
-                default -> throw unsupported(block, where + ".content[" + i + "]");
+                // a client's blocks have no place in an assistant turn (Anthropic refuses them too)
+                case "tool_result", "image" -> throw unsupported(block, at);
+                // server tools' calls and results (a turn Anthropic served), compaction, …: their text
+                default -> {
+                    String rendered = rendered(block, at, tools);
+                    if (rendered != null) {
+                        text.add(rendered);
+                    }
+                }
             }
         }
         ObjectNode message = messages.addObject().put("role", "assistant");
@@ -229,7 +266,7 @@ public final class MessagesToChat {
     }
 
     /** A tool result as a tool message's text: images have no place there and are noted instead. */
-    private static String toolResult(JsonNode block, String where) {
+    private static String toolResult(JsonNode block, String where, Tools tools) {
         JsonNode content = block.path("content");
         String text;
         if (content.isMissingNode() || content.isNull()) {
@@ -238,12 +275,16 @@ public final class MessagesToChat {
             text = content.asText();
         } else if (content.isArray()) {
             List<String> parts = new ArrayList<>();
-            for (JsonNode part : content) {
+            for (int i = 0; i < content.size(); i++) {
+                String at = where + ".content[" + i + "]";
+                JsonNode part = block(content.get(i), at);
                 switch (part.path("type").asText()) {
                     case "text" -> parts.add(part.path("text").asText());
                     case "image" -> parts.add("[image omitted: tool results carry text only here]");
-                    case "document" -> parts.add(document(part));
-                    default -> throw unsupported(part, where + ".content");
+                    // a tool search found a deferred tool: its definition is in the request's tools
+                    case "tool_reference" -> parts.add(toolReference(requiredText(part, "tool_name", at), tools));
+                    case "document", "search_result", "browser_state" -> parts.add(rendered(part, at, tools));
+                    default -> throw unsupported(part, at);
                 }
             }
             text = String.join(BLOCK_SEPARATOR, parts);
@@ -264,40 +305,243 @@ public final class MessagesToChat {
         };
     }
 
-    /** A plain-text document's text; other documents (PDF) no chat provider reads, so they are noted. */
-    private static String document(JsonNode block) {
-        JsonNode source = block.path("source");
-        return source.path("type").asText().equals("text") ? source.path("data").asText()
-                : "[document omitted: only plain-text documents can be passed on]";
+    /**
+     * A block without a chat equivalent as text, or {@code null} when nothing in it is of use to a chat model.
+     *
+     * @throws GatewayException 400 for a type Anthropic's API does not know either
+     */
+    private static String rendered(JsonNode block, String where, Tools tools) {
+        String type = block.path("type").asText();
+        return switch (type) {
+            case "document" -> document(block);
+            case "search_result" -> searchResult(block);
+            case "browser_state" -> browserState(block);
+            case "tool_reference" -> toolReference(requiredText(block, "tool_name", where), tools);
+            case "server_tool_use", "mcp_tool_use" -> serverToolUse(block);
+            case "web_search_tool_result" -> webSearchResult(block.path("content"));
+            case "web_fetch_tool_result" -> webFetchResult(block.path("content"));
+            case "code_execution_tool_result", "bash_code_execution_tool_result" ->
+                    codeExecutionResult(block.path("content"));
+            case "text_editor_code_execution_tool_result" -> textEditorResult(block.path("content"));
+            case "tool_search_tool_result" -> toolSearchResult(block.path("content"), tools);
+            case "mcp_tool_result" -> mcpToolResult(block);
+            case "advisor_tool_result" -> advisorResult(block.path("content"));
+            case "compaction" -> nonEmpty(block.path("content").asText(""));
+            case "tool_addition" -> toolAddition(block.path("tool"), tools);
+            case "tool_removal" -> "Tool " + toolName(block.path("tool")) + " is no longer available.";
+            case "mcp_tool_listing" -> "Tools of MCP server " + block.path("mcp_server_name").asText() + ": "
+                    + String.join(", ", block.path("tools").findValuesAsText("name")) + ".";
+            // a file for Anthropic's code execution container, a marker of Anthropic's own model fallback:
+            // nothing a chat model can use
+            case "container_upload", "fallback" -> null;
+            default -> throw unsupported(block, where);
+        };
     }
 
-    /** Custom tools become functions; server tools (a {@code type} and no schema) are left out and named. */
-    private static List<String> tools(JsonNode request, ObjectNode chat) {
-        List<String> dropped = new ArrayList<>();
-        JsonNode tools = optional(request, "tools");
-        if (tools == null) {
-            return dropped;
+    /**
+     * A document's text: a plain-text or content-block document as its text (titled, with its context);
+     * others (PDF, a file or URL) no chat provider reads, so they are noted.
+     */
+    private static String document(JsonNode block) {
+        JsonNode source = block.path("source");
+        String text = switch (source.path("type").asText()) {
+            case "text" -> source.path("data").asText();
+            case "content" -> source.path("content").isTextual() ? source.path("content").asText()
+                    : textOf(source.path("content"));
+            case "url" -> "[document omitted: only text documents can be passed on; it is at "
+                    + source.path("url").asText() + "]";
+            default -> "[document omitted: only text documents can be passed on]";
+        };
+        List<String> parts = new ArrayList<>();
+        if (block.path("title").isTextual()) {
+            parts.add(block.path("title").asText());
         }
+        if (block.path("context").isTextual()) {
+            parts.add(block.path("context").asText());
+        }
+        parts.add(text);
+        return String.join(BLOCK_SEPARATOR, parts);
+    }
+
+    /** A search result: its title, source and text. */
+    private static String searchResult(JsonNode block) {
+        return block.path("title").asText() + "\n" + block.path("source").asText() + BLOCK_SEPARATOR
+                + textOf(block.path("content"));
+    }
+
+    /** A browser's tabs, one a line. */
+    private static String browserState(JsonNode block) {
+        StringBuilder text = new StringBuilder("Browser tabs:");
+        for (JsonNode tab : block.path("tabs")) {
+            text.append("\n- ").append(tab.path("title").asText()).append(" <").append(tab.path("url").asText())
+                    .append('>').append(tab.path("active").asBoolean(false) ? " (active)" : "");
+        }
+        return text.toString();
+    }
+
+    /**
+     * A tool a tool search found. Claude Code declares every deferred tool in {@code tools} ({@code
+     * defer_loading}), and so the function is already declared to the provider.
+     */
+    private static String toolReference(String name, Tools tools) {
+        return tools.declared.contains(name) ? "Tool " + name + " is now available."
+                : "Tool " + name + " was found, but it is not available in this conversation.";
+    }
+
+    /** A call of a tool Anthropic ran (web search, code execution, an MCP server's tool). */
+    private static String serverToolUse(JsonNode block) {
+        String server = block.path("server_name").asText("");
+        return "[called " + (server.isEmpty() ? "" : server + "/") + block.path("name").asText() + " with "
+                + (block.path("input").isMissingNode() ? "{}" : block.path("input").toString()) + "]";
+    }
+
+    private static String webSearchResult(JsonNode content) {
+        if (!content.isArray()) {
+            return "Web search failed: " + content.path("error_code").asText("error") + ".";
+        }
+        StringBuilder text = new StringBuilder("Web search results:");
+        for (JsonNode result : content) {
+            text.append("\n- ").append(result.path("title").asText()).append(" <")
+                    .append(result.path("url").asText()).append('>');
+            if (result.path("page_age").isTextual()) {
+                text.append(" (").append(result.path("page_age").asText()).append(')');
+            }
+        }
+        return text.toString();
+    }
+
+    private static String webFetchResult(JsonNode content) {
+        if (!content.path("type").asText().equals("web_fetch_result")) {
+            return "Web fetch failed: " + content.path("error_code").asText("error") + ".";
+        }
+        return "Fetched " + content.path("url").asText() + ":" + BLOCK_SEPARATOR + document(content.path("content"));
+    }
+
+    /** Code execution's result: the exit code, stdout (unless encrypted) and stderr. */
+    private static String codeExecutionResult(JsonNode content) {
+        if (content.has("error_code")) {
+            return "Code execution failed: " + content.path("error_code").asText() + ".";
+        }
+        StringBuilder text = new StringBuilder("Code execution exited with code ")
+                .append(content.path("return_code").asLong(0)).append('.');
+        if (!content.path("stdout").asText("").isEmpty()) {
+            text.append("\nstdout:\n").append(content.path("stdout").asText());
+        }
+        if (!content.path("stderr").asText("").isEmpty()) {
+            text.append("\nstderr:\n").append(content.path("stderr").asText());
+        }
+        return text.toString();
+    }
+
+    private static String textEditorResult(JsonNode content) {
+        return switch (content.path("type").asText()) {
+            case "text_editor_code_execution_view_result" -> content.path("content").asText();
+            case "text_editor_code_execution_create_result" ->
+                    content.path("is_file_update").asBoolean(false) ? "File updated." : "File created.";
+            case "text_editor_code_execution_str_replace_result" -> {
+                StringBuilder text = new StringBuilder("Replaced.");
+                content.path("lines").forEach(line -> text.append('\n').append(line.asText()));
+                yield text.toString();
+            }
+            default -> "Text editor failed: " + content.path("error_message").asText(
+                    content.path("error_code").asText("error"));
+        };
+    }
+
+    private static String toolSearchResult(JsonNode content, Tools tools) {
+        if (!content.path("tool_references").isArray()) {
+            return "Tool search failed: " + content.path("error_message").asText(
+                    content.path("error_code").asText("error"));
+        }
+        List<String> found = new ArrayList<>();
+        for (JsonNode reference : content.path("tool_references")) {
+            found.add(toolReference(reference.path("tool_name").asText(), tools));
+        }
+        return found.isEmpty() ? "No tools found." : String.join("\n", found);
+    }
+
+    private static String mcpToolResult(JsonNode block) {
+        JsonNode content = block.path("content");
+        String text = content.isTextual() ? content.asText() : textOf(content);
+        return block.path("is_error").asBoolean(false) ? "Error: " + text : text;
+    }
+
+    /** The advisor's advice; a redacted one is encrypted, nothing to read. */
+    private static String advisorResult(JsonNode content) {
+        return switch (content.path("type").asText()) {
+            case "advisor_result" -> content.path("text").asText();
+            case "advisor_redacted_result" -> null;
+            default -> "Advisor failed: " + content.path("error_code").asText("error") + ".";
+        };
+    }
+
+    /** A tool added mid-conversation; one defined right here is declared to the provider too. */
+    private static String toolAddition(JsonNode tool, Tools tools) {
+        JsonNode definition = tool.path("definition");
+        if (definition.path("name").isTextual() && definition.path("input_schema").isObject()
+                && !tools.declared.contains(definition.path("name").asText())) {
+            tools.declared.add(definition.path("name").asText());
+            tools.added.add(definition);
+        }
+        return "Tool " + toolName(tool) + " is now available.";
+    }
+
+    /** The name of a tool change's tool: a tool, an MCP server's tool, all of an MCP server's tools. */
+    private static String toolName(JsonNode tool) {
+        String name = tool.path("name").asText(tool.path("definition").path("name").asText(""));
+        String server = tool.path("server_name").asText("");
+        return server.isEmpty() ? name : name.isEmpty() ? "set of MCP server " + server : server + "/" + name;
+    }
+
+    /** The text of text blocks (other blocks among them left out). */
+    private static String textOf(JsonNode blocks) {
+        List<String> texts = new ArrayList<>();
+        for (JsonNode block : blocks) {
+            if (block.path("type").asText().equals("text")) {
+                texts.add(block.path("text").asText());
+            }
+        }
+        return String.join(BLOCK_SEPARATOR, texts);
+    }
+
+    private static String nonEmpty(String text) {
+        return text.isEmpty() ? null : text;
+    }
+
+    /** The names of the request's custom tools, as the content blocks need them (checked by {@link #tools}). */
+    private static Tools declared(JsonNode request) {
+        Tools tools = new Tools();
+        for (JsonNode tool : request.path("tools")) {
+            if (tool.path("name").isTextual() && tool.has("input_schema")) {
+                tools.declared.add(tool.path("name").asText());
+            }
+        }
+        return tools;
+    }
+
+    /**
+     * Custom tools, and those a turn defined, become functions; server tools (a {@code type} and no schema) are
+     * left out and named.
+     */
+    private static List<String> tools(JsonNode request, ObjectNode chat, Tools declared) {
+        Set<String> dropped = new LinkedHashSet<>();
+        JsonNode tools = optional(request, "tools");
         ArrayNode functions = Json.MAPPER.createArrayNode();
-        for (JsonNode tool : typed(tools, "tools", JsonNodeType.ARRAY, "an array")) {
+        for (JsonNode tool : tools == null ? Json.MAPPER.createArrayNode()
+                : typed(tools, "tools", JsonNodeType.ARRAY, "an array")) {
             typed(tool, "tools", JsonNodeType.OBJECT, "an array of objects");
             String type = tool.path("type").asText("custom");
             if (!tool.has("input_schema") && !type.equals("custom")) {
-                dropped.add(type);
+                drop(dropped, type);
                 continue;
             }
-            if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
-                throw invalid("invalid_value", "A tool needs a 'name' and an 'input_schema' object.", "tools");
-            }
-            ObjectNode function = functions.addObject().put("type", "function").putObject("function");
-            function.put("name", tool.path("name").asText());
-            if (tool.path("description").isTextual()) {
-                function.put("description", tool.path("description").asText());
-            }
-            function.set("parameters", tool.path("input_schema"));
+            function(functions, tool);
+        }
+        for (JsonNode tool : declared.added) {
+            function(functions, tool);
         }
         if (functions.isEmpty()) {
-            return dropped; // a tool choice without tools is an error for chat providers
+            return List.copyOf(dropped); // a tool choice without tools is an error for chat providers
         }
         chat.set("tools", functions);
         JsonNode choice = optional(request, "tool_choice");
@@ -316,7 +560,37 @@ public final class MessagesToChat {
                 chat.put("parallel_tool_calls", false);
             }
         }
-        return dropped;
+        return List.copyOf(dropped);
+    }
+
+    private static void function(ArrayNode functions, JsonNode tool) {
+        if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
+            throw invalid("invalid_value", "A tool needs a 'name' and an 'input_schema' object.", "tools");
+        }
+        ObjectNode function = functions.addObject().put("type", "function").putObject("function");
+        function.put("name", tool.path("name").asText());
+        if (tool.path("description").isTextual()) {
+            function.put("description", tool.path("description").asText());
+        }
+        function.set("parameters", tool.path("input_schema"));
+    }
+
+    /**
+     * A server tool's type left out, as the log line names it: the client chose the text, so only distinct
+     * types, at most {@value #MAX_DROPPED_TOOLS}, each in plain characters and at most {@value
+     * #MAX_DROPPED_TOOL_LENGTH} long.
+     */
+    private static void drop(Set<String> dropped, String type) {
+        String name = type.replaceAll("[^A-Za-z0-9_.-]", "_");
+        if (name.isEmpty()) {
+            name = "_";
+        }
+        if (name.length() > MAX_DROPPED_TOOL_LENGTH) {
+            name = name.substring(0, MAX_DROPPED_TOOL_LENGTH);
+        }
+        if (dropped.size() < MAX_DROPPED_TOOLS) {
+            dropped.add(name);
+        }
     }
 
     /** Extended thinking as a reasoning effort, by its budget; adaptive or disabled: the provider's default. */
@@ -357,6 +631,15 @@ public final class MessagesToChat {
             throw invalid("invalid_type", where + " must be a content block object with a 'type'.", where);
         }
         return block;
+    }
+
+    /** A required string member of a block. */
+    private static String requiredText(JsonNode block, String name, String where) {
+        JsonNode value = block.get(name);
+        if (value == null || value.isNull()) {
+            throw invalid("missing_required_parameter", where + "." + name + ": Field required.", where + "." + name);
+        }
+        return typed(value, where + "." + name, JsonNodeType.STRING, "a string").asText();
     }
 
     private static GatewayException unsupported(JsonNode block, String where) {

@@ -10,7 +10,10 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.Usage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The way back of one Messages request: the chat completion, or its stream, as an Anthropic message.
@@ -40,8 +43,9 @@ record MessagesTranslation(String messageId, String model, long inputEstimate, L
         if (!text.isEmpty()) {
             content.addObject().put("type", "text").put("text", text).putNull("citations");
         }
+        Set<String> ids = new HashSet<>();
         for (JsonNode call : message.path("tool_calls")) {
-            content.addObject().put("type", "tool_use").put("id", call.path("id").asText())
+            content.addObject().put("type", "tool_use").put("id", toolUseId(call.path("id").asText(""), ids))
                     .put("name", call.path("function").path("name").asText())
                     .set("input", input(call.path("function").path("arguments").asText("")));
         }
@@ -93,6 +97,18 @@ record MessagesTranslation(String messageId, String model, long inputEstimate, L
             }
         }
         return new Stop("end_turn", null);
+    }
+
+    /**
+     * A tool call's id as its {@code tool_use} block's: the provider's, or a new one when it gave none or one
+     * an earlier call of the answer has (the client sends each back with its result, and must tell them apart).
+     *
+     * @param used the ids of the answer's calls so far; the one returned is added
+     */
+    static String toolUseId(String id, Set<String> used) {
+        String unique = id.isEmpty() || used.contains(id) ? "toolu_" + UUID.randomUUID().toString().replace("-", "") : id;
+        used.add(unique);
+        return unique;
     }
 
     /** Anthropic counts cached input apart from the rest of the input. */

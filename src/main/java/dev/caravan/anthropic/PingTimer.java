@@ -2,9 +2,9 @@ package dev.caravan.anthropic;
 
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
@@ -20,15 +20,27 @@ class PingTimer {
     /** How often each stream checks its silence: a ping comes at most this late. */
     private static final Duration TICK = Duration.ofSeconds(1);
 
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
         Thread thread = new Thread(task, "caravan-anthropic-ping");
         thread.setDaemon(true);
         return thread;
     });
 
-    /** Runs the check every tick until the returned future is cancelled. */
+    PingTimer() {
+        timer.setRemoveOnCancelPolicy(true); // a stream's task goes when it ends, not a tick later
+    }
+
+    /**
+     * Runs the check every tick until the returned future is cancelled. A check that throws is not run again.
+     *
+     * @return the task; {@code null} once the timer stopped (the application shuts down): no check runs
+     */
     ScheduledFuture<?> every(Runnable check) {
-        return timer.scheduleAtFixedRate(check, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return timer.scheduleAtFixedRate(check, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            return null;
+        }
     }
 
     @PreDestroy

@@ -10,9 +10,12 @@ import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.usage.SpendLimits;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -30,6 +33,10 @@ class ResponsesRequest implements Processor {
     private static final String STATELESS = "Caravan is stateless: send the whole conversation as 'input' "
             + "with 'store': false.";
 
+    /** Bounds of what the client's tool types put in the log line: how many types, and how long each. */
+    private static final int MAX_DROPPED_TOOLS = 10;
+    private static final int MAX_DROPPED_TOOL_LENGTH = 64;
+
     @Override
     public void process(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
@@ -45,7 +52,7 @@ class ResponsesRequest implements Processor {
         OpenAiRequest translated = OpenAiRequest.parse(OpenAiRequest.Operation.CHAT_COMPLETIONS, bytes(chat));
         ClientRequest.accept(exchange, translated);
         exchange.setProperty(Translation.PROPERTY, new ResponsesTranslation(request, names,
-                dropped.isEmpty() ? null : String.join(",", dropped)));
+                dropped.isEmpty() ? null : String.join(",", dropped), SpendLimits.promptTokens(translated)));
     }
 
     private static JsonNode parse(byte[] body) {
@@ -84,7 +91,7 @@ class ResponsesRequest implements Processor {
         Conversation conversation = new Conversation();
         String instructions = optional(request, "instructions", "instructions");
         if (instructions != null) {
-            conversation.add(message("system", instructions));
+            conversation.system(instructions);
         }
         JsonNode input = request.get("input");
         if (input.isTextual()) {
@@ -96,7 +103,7 @@ class ResponsesRequest implements Processor {
         } else {
             throw invalidType("input", "a string or an array of input items");
         }
-        return conversation.messages;
+        return conversation.messages();
     }
 
     private static void item(JsonNode item, String param, ToolNames names, Conversation conversation) {
@@ -114,11 +121,23 @@ class ResponsesRequest implements Processor {
                         .put("name", names.chatName(namespace, string(item, "name", param + ".name")))
                         .put("arguments", string(item, "arguments", param + ".arguments"));
             }
-            case "function_call_output" -> conversation.add(message("tool", callOutput(item.get("output"), param))
-                    .put("tool_call_id", string(item, "call_id", param + ".call_id")));
+            case "custom_tool_call" -> {
+                // a custom tool is a chat function taking its input as the string 'input'
+                String namespace = optional(item, "namespace", param + ".namespace");
+                ObjectNode call = conversation.assistant().withArray("tool_calls").addObject();
+                call.put("id", string(item, "call_id", param + ".call_id")).put("type", "function");
+                call.putObject("function")
+                        .put("name", names.chatName(namespace, string(item, "name", param + ".name")))
+                        .put("arguments", Json.MAPPER.createObjectNode()
+                                .put("input", string(item, "input", param + ".input")).toString());
+            }
+            case "function_call_output", "custom_tool_call_output" ->
+                    conversation.add(message("tool", callOutput(item.get("output"), param))
+                            .put("tool_call_id", string(item, "call_id", param + ".call_id")));
             case "reasoning" -> conversation.reasoning(reasoning(item));
             default -> throw invalid("invalid_value", "Input items of type '" + type + "' are not supported: "
-                    + "Caravan sends messages, function calls, their outputs and reasoning to chat providers.",
+                    + "Caravan sends messages, function and custom tool calls, their outputs and reasoning to chat "
+                    + "providers.",
                     param + ".type");
         }
     }
@@ -129,7 +148,7 @@ class ResponsesRequest implements Processor {
         String contentParam = param + ".content";
         switch (role) {
             case "user" -> conversation.add(userMessage(content, contentParam));
-            case "system", "developer" -> conversation.add(message("system", text(content, contentParam)));
+            case "system", "developer" -> conversation.system(text(content, contentParam));
             case "assistant" -> conversation.assistantMessage(text(content, contentParam));
             default -> throw invalid("invalid_value", "Invalid role '" + role
                     + "': expected user, assistant, system or developer.", param + ".role");
@@ -266,12 +285,30 @@ class ResponsesRequest implements Processor {
     /**
      * Chat messages as the input items come. Function calls join the assistant message before them (one
      * assistant turn); reasoning goes on the next assistant message as {@code reasoning_content}, which
-     * DeepSeek's thinking mode requires on a turn with tool calls.
+     * DeepSeek's thinking mode requires on a turn with tool calls. System and developer messages, wherever
+     * they come (Codex sends some later in the conversation), and the instructions join one system message at
+     * the start: some chat templates (Qwen's) refuse a system message anywhere else.
      */
     private static final class Conversation {
-        final ArrayNode messages = Json.MAPPER.createArrayNode();
+        private final ArrayNode messages = Json.MAPPER.createArrayNode();
+        private final List<String> system = new ArrayList<>();
         private ObjectNode assistant;
         private final StringBuilder reasoning = new StringBuilder();
+
+        /** The chat messages: the system message first, then the conversation. */
+        ArrayNode messages() {
+            List<String> texts = system.stream().filter(text -> !text.isEmpty()).toList();
+            if (texts.isEmpty()) {
+                return messages;
+            }
+            ArrayNode all = Json.MAPPER.createArrayNode().add(message("system", String.join("\n\n", texts)));
+            return all.addAll(messages);
+        }
+
+        /** A system or developer message; it leaves the assistant turn open (it is not in the conversation). */
+        void system(String text) {
+            system.add(text);
+        }
 
         void add(ObjectNode message) {
             messages.add(message);
@@ -283,7 +320,18 @@ class ResponsesRequest implements Processor {
             append(reasoning, text);
         }
 
+        /**
+         * Assistant text. Text right after tool calls (a model may write after its calls, streamed as a message
+         * item after the function call items) joins the message with the calls: a message between the calls
+         * and their tool messages would make the history invalid ("tool must follow tool_calls").
+         */
         void assistantMessage(String content) {
+            if (assistant != null && assistant.has("tool_calls")) {
+                JsonNode before = assistant.get("content");
+                assistant().put("content", before != null && before.isTextual() && !before.textValue().isEmpty()
+                        ? before.textValue() + "\n\n" + content : content);
+                return;
+            }
             assistant = null;
             assistant().put("content", content);
         }
@@ -308,7 +356,8 @@ class ResponsesRequest implements Processor {
     private static Set<String> topLevelFunctions(JsonNode tools) {
         Set<String> names = new HashSet<>();
         tools.forEach(tool -> {
-            if ("function".equals(tool.path("type").textValue()) && tool.path("name").isTextual()) {
+            String type = tool.path("type").textValue();
+            if (("function".equals(type) || "custom".equals(type)) && tool.path("name").isTextual()) {
                 names.add(tool.path("name").textValue());
             }
         });
@@ -316,8 +365,8 @@ class ResponsesRequest implements Processor {
     }
 
     /**
-     * Functions, and the functions of namespaces, become chat functions; built-in tools (web search, file
-     * search, code interpreter, custom grammar tools…) run on OpenAI's servers only, so they are left out and
+     * Functions and custom (free-form) tools, and those of namespaces, become chat functions; built-in tools
+     * (web search, file search, code interpreter…) run on OpenAI's servers only, so they are left out and
      * named in {@code dropped}.
      */
     private static void tools(JsonNode request, ToolNames names, Set<String> dropped, ObjectNode chat) {
@@ -335,19 +384,24 @@ class ResponsesRequest implements Processor {
             String type = string(tool, "type", param + ".type");
             if (type.equals("function")) {
                 functions.add(function(tool, null, param, names));
+            } else if (type.equals("custom")) {
+                functions.add(customFunction(tool, null, param, names));
             } else if (type.equals("namespace")) {
                 String namespace = string(tool, "name", param + ".name");
                 JsonNode members = tool.path("tools");
                 for (int j = 0; j < members.size(); j++) {
-                    String memberType = string(members.get(j), "type", param + ".tools[" + j + "].type");
+                    String memberParam = param + ".tools[" + j + "]";
+                    String memberType = string(members.get(j), "type", memberParam + ".type");
                     if (memberType.equals("function")) {
-                        functions.add(function(members.get(j), namespace, param + ".tools[" + j + "]", names));
+                        functions.add(function(members.get(j), namespace, memberParam, names));
+                    } else if (memberType.equals("custom")) {
+                        functions.add(customFunction(members.get(j), namespace, memberParam, names));
                     } else {
-                        dropped.add(memberType);
+                        drop(dropped, memberType);
                     }
                 }
             } else {
-                dropped.add(type);
+                drop(dropped, type);
             }
         }
         if (functions.isEmpty()) {
@@ -375,6 +429,56 @@ class ResponsesRequest implements Processor {
         return chat;
     }
 
+    /**
+     * A tool type left out, as the log line names it: the client chose the text, so only distinct types, at most
+     * {@value #MAX_DROPPED_TOOLS}, each in plain characters and at most {@value #MAX_DROPPED_TOOL_LENGTH} long.
+     */
+    private static void drop(Set<String> dropped, String type) {
+        String name = type.replaceAll("[^A-Za-z0-9_.-]", "_");
+        if (name.isEmpty()) {
+            name = "_";
+        }
+        if (name.length() > MAX_DROPPED_TOOL_LENGTH) {
+            name = name.substring(0, MAX_DROPPED_TOOL_LENGTH);
+        }
+        if (dropped.size() < MAX_DROPPED_TOOLS) {
+            dropped.add(name);
+        }
+    }
+
+    /**
+     * A custom (free-form) tool as a chat function: chat functions take JSON, so its input is the one string
+     * parameter {@code input}; its format (a grammar, which chat providers cannot enforce) is told to the model
+     * in the description.
+     */
+    private static ObjectNode customFunction(JsonNode tool, String namespace, String param, ToolNames names) {
+        ObjectNode chat = Json.MAPPER.createObjectNode().put("type", "function");
+        ObjectNode function = chat.putObject("function")
+                .put("name", names.customChatName(namespace, string(tool, "name", param + ".name")));
+        StringBuilder description = new StringBuilder(optionalText(tool, "description"));
+        append(description, "Put the tool's whole input, as the tool reads it, in the string 'input'.");
+        JsonNode format = tool.path("format");
+        String definition = optionalText(format, "definition");
+        if (!definition.isEmpty()) {
+            String syntax = optionalText(format, "syntax");
+            description.append(" The input must follow this ").append(syntax.isEmpty() ? "" : syntax + " ")
+                    .append("grammar:\n").append(definition);
+        }
+        function.put("description", description.toString());
+        ObjectNode parameters = function.putObject("parameters").put("type", "object");
+        parameters.putObject("properties").putObject("input").put("type", "string")
+                .put("description", "The tool's input.");
+        parameters.putArray("required").add("input");
+        parameters.put("additionalProperties", false);
+        return chat;
+    }
+
+    /** A string member, or {@code ""} when it is absent or not a string (a client's optional text). */
+    private static String optionalText(JsonNode node, String name) {
+        JsonNode value = node.get(name);
+        return value != null && value.isTextual() ? value.textValue() : "";
+    }
+
     /** {@code auto}, {@code none}, {@code required} or one function; a choice of a built-in tool is left out. */
     private static JsonNode toolChoice(JsonNode choice, ToolNames names) {
         if (choice == null || choice.isNull()) {
@@ -383,7 +487,7 @@ class ResponsesRequest implements Processor {
         if (choice.isTextual()) {
             return choice;
         }
-        if ("function".equals(choice.path("type").textValue())) {
+        if ("function".equals(choice.path("type").textValue()) || "custom".equals(choice.path("type").textValue())) {
             ObjectNode chat = Json.MAPPER.createObjectNode().put("type", "function");
             chat.putObject("function").put("name", names.chatName(null, string(choice, "name", "tool_choice.name")));
             return chat;

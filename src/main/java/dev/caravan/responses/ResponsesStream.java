@@ -7,16 +7,23 @@ import dev.caravan.edge.TranslatedStream;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A streamed chat completion as the Responses API streams it: {@code response.created}, then each output item
  * opened, filled by deltas and closed as the chat deltas come (reasoning, then text or function calls), then
  * {@code response.completed} with the whole response, or {@code response.failed}. Every chat chunk becomes its
  * events at once; only the text so far is kept, for the closing events.
+ *
+ * <p>A call of a custom (free-form) tool is the exception: its input is the string {@code input} inside the
+ * chat function's JSON arguments, which come in arbitrary pieces (an escape sequence may be cut in two). Only
+ * that call's arguments are held back; its input is sent whole, as one {@code custom_tool_call_input.delta},
+ * when the call ends.
  */
 final class ResponsesStream extends TranslatedStream {
 
@@ -24,8 +31,9 @@ final class ResponsesStream extends TranslatedStream {
     private record OpenText(int outputIndex, String id, StringBuilder text) {
     }
 
-    /** An open function call item; its name is the chat function's. */
-    private record OpenCall(int outputIndex, String id, String callId, String chatName, StringBuilder arguments) {
+    /** An open function call or custom tool call item; its name is the chat function's. */
+    private record OpenCall(int outputIndex, String id, String callId, String chatName, boolean custom,
+                            StringBuilder arguments) {
     }
 
     private final ResponsesTranslation response;
@@ -37,6 +45,10 @@ final class ResponsesStream extends TranslatedStream {
     private OpenText message;
     /** Open function calls by their chat tool call index. */
     private final Map<Integer, OpenCall> calls = new LinkedHashMap<>();
+    /** The call ids given so far: a provider's id given twice gets one of its own, as a missing one does. */
+    private final Set<String> callIds = new HashSet<>();
+    /** Characters of reasoning, text and arguments so far, to estimate usage when the provider sends none. */
+    private long outputChars;
     private JsonNode usage;
     private String finishReason = "";
 
@@ -79,7 +91,7 @@ final class ResponsesStream extends TranslatedStream {
         closeReasoning(out);
         closeMessage(out);
         closeCalls(out);
-        ObjectNode finished = response.finished(finishReason, output(), usage);
+        ObjectNode finished = response.finished(finishReason, output(), response.usage(usage, outputChars));
         String status = finished.path("status").asText();
         send(out, event(status.equals("completed") ? "response.completed" : "response.incomplete")
                 .set("response", finished));
@@ -98,7 +110,7 @@ final class ResponsesStream extends TranslatedStream {
     /** The response failed after it started: the items done so far, and the error, as Codex reads it. */
     private void fail(String code, String message, Events out) {
         start(out);
-        ObjectNode failed = response.response("failed", output(), usage);
+        ObjectNode failed = response.response("failed", output(), response.usage(usage, outputChars));
         failed.putObject("error").put("code", code.isEmpty() ? "upstream_error" : code).put("message", message);
         send(out, event("response.failed").set("response", failed));
     }
@@ -128,6 +140,7 @@ final class ResponsesStream extends TranslatedStream {
                     .set("part", ResponsesTranslation.summaryText("")));
         }
         reasoning.text().append(delta);
+        outputChars += delta.length();
         send(out, summaryEvent("response.reasoning_summary_text.delta").put("delta", delta));
     }
 
@@ -159,6 +172,7 @@ final class ResponsesStream extends TranslatedStream {
             send(out, partEvent("response.content_part.added").set("part", ResponsesTranslation.outputText("")));
         }
         message.text().append(delta);
+        outputChars += delta.length();
         ObjectNode event = partEvent("response.output_text.delta").put("delta", delta);
         event.putArray("logprobs");
         send(out, event);
@@ -191,9 +205,14 @@ final class ResponsesStream extends TranslatedStream {
             closeReasoning(out);
             closeMessage(out);
             String callId = ResponsesTranslation.text(delta, "id");
-            call = new OpenCall(items.size(), response.itemId("fc", items.size()),
-                    callId.isEmpty() ? response.itemId("call", items.size()) : callId,
-                    ResponsesTranslation.text(function, "name"), new StringBuilder());
+            if (callId.isEmpty() || !callIds.add(callId)) {
+                callId = response.itemId("call", items.size());
+                callIds.add(callId);
+            }
+            String chatName = ResponsesTranslation.text(function, "name");
+            boolean custom = response.isCustom(chatName);
+            call = new OpenCall(items.size(), response.itemId(custom ? "ctc" : "fc", items.size()), callId,
+                    chatName, custom, new StringBuilder());
             calls.put(index, call);
             items.add(null);
             send(out, itemEvent("response.output_item.added", call.outputIndex())
@@ -202,6 +221,10 @@ final class ResponsesStream extends TranslatedStream {
         String arguments = ResponsesTranslation.text(function, "arguments");
         if (!arguments.isEmpty()) {
             call.arguments().append(arguments);
+            outputChars += arguments.length();
+            if (call.custom()) {
+                return; // its input is sent when the call ends
+            }
             send(out, itemEvent("response.function_call_arguments.delta", call.outputIndex())
                     .put("item_id", call.id()).put("delta", arguments));
         }
@@ -210,6 +233,17 @@ final class ResponsesStream extends TranslatedStream {
     private void closeCalls(Events out) {
         for (OpenCall call : calls.values()) {
             ObjectNode item = callItem(call, "completed");
+            if (call.custom()) {
+                String input = item.path("input").asText();
+                if (!input.isEmpty()) {
+                    send(out, itemEvent("response.custom_tool_call_input.delta", call.outputIndex())
+                            .put("item_id", call.id()).put("delta", input));
+                }
+                send(out, itemEvent("response.custom_tool_call_input.done", call.outputIndex())
+                        .put("item_id", call.id()).put("input", input));
+                close(call.outputIndex(), item, out);
+                continue;
+            }
             send(out, itemEvent("response.function_call_arguments.done", call.outputIndex()).put("item_id", call.id())
                     .put("name", item.path("name").asText()).put("arguments", call.arguments().toString()));
             close(call.outputIndex(), item, out);
@@ -218,6 +252,11 @@ final class ResponsesStream extends TranslatedStream {
     }
 
     private ObjectNode callItem(OpenCall call, String status) {
+        if (call.custom()) {
+            // in progress: nothing of the input yet, as its arguments are held back until the end
+            return response.customToolCallItem(call.id(), status, call.callId(), call.chatName(),
+                    status.equals("completed") ? ResponsesTranslation.customInput(call.arguments().toString()) : "");
+        }
         return response.functionCallItem(call.id(), status, call.callId(), call.chatName(),
                 call.arguments().toString());
     }

@@ -9,6 +9,8 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,16 +24,19 @@ final class ResponsesTranslation implements Translation {
     private final ObjectNode echo;
     private final ToolNames toolNames;
     private final String droppedTools;
+    private final long promptEstimate;
 
     /**
-     * @param request      the client's request
-     * @param droppedTools the built-in tools left out, comma-separated; {@code null}: none
+     * @param request        the client's request
+     * @param droppedTools   the built-in tools left out, comma-separated; {@code null}: none
+     * @param promptEstimate the prompt's tokens as estimated from the chat request, for an answer without usage
      */
-    ResponsesTranslation(JsonNode request, ToolNames toolNames, String droppedTools) {
+    ResponsesTranslation(JsonNode request, ToolNames toolNames, String droppedTools, long promptEstimate) {
         this.id = "resp_" + UUID.randomUUID().toString().replace("-", "");
         this.echo = echo(request);
         this.toolNames = toolNames;
         this.droppedTools = droppedTools;
+        this.promptEstimate = promptEstimate;
     }
 
     @Override
@@ -48,12 +53,26 @@ final class ResponsesTranslation implements Translation {
         if (!content.isEmpty() || calls.isEmpty()) {
             output.add(messageItem(itemId("msg", output.size()), "completed", content));
         }
+        long outputChars = reasoning.length() + content.length();
+        Set<String> callIds = new HashSet<>();
         for (JsonNode call : calls) {
-            output.add(functionCallItem(itemId("fc", output.size()), "completed", text(call, "id"),
-                    text(call.path("function"), "name"), text(call.path("function"), "arguments")));
+            String chatName = text(call.path("function"), "name");
+            String arguments = text(call.path("function"), "arguments");
+            outputChars += arguments.length();
+            String callId = text(call, "id");
+            if (callId.isEmpty() || !callIds.add(callId)) {
+                // a call the client cannot answer without an id of its own, as the stream mints one
+                callId = itemId("call", output.size());
+                callIds.add(callId);
+            }
+            output.add(toolNames.isCustom(chatName)
+                    ? customToolCallItem(itemId("ctc", output.size()), "completed", callId, chatName,
+                            customInput(arguments))
+                    : functionCallItem(itemId("fc", output.size()), "completed", callId, chatName, arguments));
         }
         try {
-            return Json.MAPPER.writeValueAsBytes(finished(text(choice, "finish_reason"), output, chat.get("usage")));
+            return Json.MAPPER.writeValueAsBytes(finished(text(choice, "finish_reason"), output,
+                    usage(chat.get("usage"), outputChars)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,18 +90,29 @@ final class ResponsesTranslation implements Translation {
 
     // ---- the response object
 
-    /** The response as the Responses API has it, with the request's settings echoed. */
-    ObjectNode response(String status, ArrayNode output, JsonNode chatUsage) {
+    /**
+     * The answer's usage: the provider's, or when it sent none, an estimate as the Messages translation makes
+     * (the prompt from the request's size, the answer at about four characters a token). Codex needs a
+     * {@code total_tokens} to know when to compact the conversation.
+     *
+     * @param outputChars the characters of the answer: reasoning, text and tool call arguments
+     */
+    Usage usage(JsonNode chatUsage, long outputChars) {
+        return chatUsage != null && chatUsage.isObject() ? Usage.of(chatUsage)
+                : new Usage(promptEstimate, (outputChars + 3) / 4, 0, 0, true);
+    }
+
+    /** The response as the Responses API has it, with the request's settings echoed; {@code usage} may be null. */
+    ObjectNode response(String status, ArrayNode output, Usage usage) {
         ObjectNode response = Json.MAPPER.createObjectNode();
         response.put("id", id).put("object", "response").put("created_at", createdAt).put("status", status);
         response.putNull("error");
         response.putNull("incomplete_details");
         response.setAll(echo);
         response.set("output", output);
-        if (chatUsage == null || !chatUsage.isObject()) {
+        if (usage == null) {
             response.putNull("usage");
         } else {
-            Usage usage = Usage.of(chatUsage);
             ObjectNode out = response.putObject("usage").put("input_tokens", usage.promptTokens());
             out.putObject("input_tokens_details").put("cached_tokens", usage.cachedTokens());
             out.put("output_tokens", usage.completionTokens());
@@ -93,13 +123,13 @@ final class ResponsesTranslation implements Translation {
     }
 
     /** A response the provider finished: complete, or incomplete when it stopped at the token limit or a filter. */
-    ObjectNode finished(String finishReason, ArrayNode output, JsonNode chatUsage) {
+    ObjectNode finished(String finishReason, ArrayNode output, Usage usage) {
         String incomplete = switch (finishReason) {
             case "length" -> "max_output_tokens";
             case "content_filter" -> "content_filter";
             default -> null;
         };
-        ObjectNode response = response(incomplete == null ? "completed" : "incomplete", output, chatUsage);
+        ObjectNode response = response(incomplete == null ? "completed" : "incomplete", output, usage);
         if (incomplete != null) {
             response.putObject("incomplete_details").put("reason", incomplete);
         }
@@ -176,6 +206,41 @@ final class ResponsesTranslation implements Translation {
             item.put("namespace", tool.namespace());
         }
         return item.put("arguments", arguments);
+    }
+
+    /**
+     * A call of a custom (free-form) tool as the client declared it: its input is the string the chat function
+     * took as {@code input}.
+     */
+    ObjectNode customToolCallItem(String id, String status, String callId, String chatName, String input) {
+        ToolNames.Declared tool = toolNames.declared(chatName);
+        ObjectNode item = Json.MAPPER.createObjectNode().put("id", id).put("type", "custom_tool_call")
+                .put("status", status).put("call_id", callId).put("name", tool.name());
+        if (tool.namespace() != null) {
+            item.put("namespace", tool.namespace());
+        }
+        return item.put("input", input);
+    }
+
+    /** Whether a chat function name stands for a custom tool of the request. */
+    boolean isCustom(String chatName) {
+        return toolNames.isCustom(chatName);
+    }
+
+    /**
+     * A custom tool's input from the chat function's arguments: the string {@code input}; arguments that are not
+     * JSON or lack it are passed as they are (the model wrote the input itself), for the tool to judge.
+     */
+    static String customInput(String arguments) {
+        try {
+            JsonNode parsed = arguments.isBlank() ? null : Json.MAPPER.readTree(arguments);
+            if (parsed != null && parsed.path("input").isTextual()) {
+                return parsed.path("input").textValue();
+            }
+        } catch (IOException notJson) {
+            // the raw arguments, below
+        }
+        return arguments;
     }
 
     /** Reasoning text of a chat message or delta: {@code reasoning_content}, or {@code reasoning} (OpenRouter). */

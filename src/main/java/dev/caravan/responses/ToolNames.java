@@ -2,6 +2,7 @@ package dev.caravan.responses;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32;
@@ -10,7 +11,8 @@ import java.util.zip.CRC32;
  * The function names a provider sees for the tools of one request, and the way back to each tool as the
  * client declared it. Chat completions know no namespaces: a namespaced function ({@code multi_agent_v1}'s
  * {@code spawn_agent}) becomes one flat name ({@code multi_agent_v1__spawn_agent}); a call to it comes back
- * with its own name and its namespace, as Codex expects.
+ * with its own name and its namespace, as Codex expects. A custom (free-form) tool is a chat function too; the
+ * names remember which ones are, so that a call to one comes back as a {@code custom_tool_call}.
  */
 final class ToolNames {
 
@@ -24,6 +26,7 @@ final class ToolNames {
     private final Set<String> topLevel;
     private final Map<Declared, String> chatNames = new HashMap<>();
     private final Map<String, Declared> declared = new HashMap<>();
+    private final Set<String> custom = new HashSet<>();
 
     /** @param topLevel the request's top-level function names, which keep their names */
     ToolNames(Set<String> topLevel) {
@@ -41,6 +44,18 @@ final class ToolNames {
         chatNames.put(tool, chatName);
         declared.put(chatName, tool);
         return chatName;
+    }
+
+    /** The chat function name of a custom (free-form) tool, which takes its input as one string. */
+    String customChatName(String namespace, String name) {
+        String chatName = chatName(namespace, name);
+        custom.add(chatName);
+        return chatName;
+    }
+
+    /** Whether a chat function name stands for a custom tool of the request. */
+    boolean isCustom(String chatName) {
+        return custom.contains(chatName);
     }
 
     /** The tool a chat function name stands for; a name the request never declared stands for itself. */

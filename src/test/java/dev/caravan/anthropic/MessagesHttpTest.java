@@ -3,6 +3,8 @@ package dev.caravan.anthropic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.openai.Json;
 import dev.caravan.testing.FakeProviders.Answer;
 import dev.caravan.testing.GatewayTest;
 import java.net.http.HttpRequest;
@@ -81,6 +83,27 @@ class MessagesHttpTest extends GatewayTest {
         assertThat(sent.path("model").asText()).isEqualTo("deepseek-flash");
         assertThat(sent.path("messages").findValuesAsText("role")).containsExactly("system", "user", "assistant", "tool");
         assertThat(sent.path("tools").size()).isEqualTo(12);
+    }
+
+    /**
+     * A ToolSearch result names the deferred tools it found ({@code tool_reference}); every later turn of the
+     * session carries it, so a refusal would end the session.
+     */
+    @Test
+    void servesATurnAfterAToolSearch() throws Exception {
+        ObjectNode captured = (ObjectNode) Json.MAPPER.readTree(
+                Path.of("src/test/resources/agents/claude-tool-turn-request.json").toFile());
+        JsonNode turns = captured.path("messages");
+        ObjectNode result = (ObjectNode) turns.get(turns.size() - 1).path("content").get(0);
+        result.putArray("content").addObject().put("type", "tool_reference").put("tool_name", "DeferredToolPlaceholder");
+
+        HttpResponse<String> response = messages(captured.toString());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(SseEvents.parse(response.body()).names()).last().isEqualTo("message_stop");
+        JsonNode tool = UPSTREAM.last("deepseek").json().path("messages").path(3);
+        assertThat(tool.path("role").asText()).isEqualTo("tool");
+        assertThat(tool.path("content").asText()).isEqualTo("Tool DeferredToolPlaceholder is now available.");
     }
 
     @Test

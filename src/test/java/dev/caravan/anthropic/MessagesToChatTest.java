@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.openai.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Anthropic Messages requests as chat completion requests. */
@@ -179,5 +180,140 @@ class MessagesToChatTest {
                 .path("file_path").asText()).endsWith("note.txt");
         assertThat(toolTurn.path(3).path("tool_call_id").asText()).isEqualTo(callId);
         assertThat(toolTurn.path(3).path("content").asText()).startsWith("File created successfully");
+    }
+
+    /**
+     * Claude Code 2.1 declares MCP tools with {@code defer_loading} and a {@code ToolSearch} tool; a search's
+     * result names the tools it found ({@code tool_reference}), and every later turn carries it.
+     */
+    @Test
+    void toolReferencesOfAToolSearchBecomeText() throws Exception {
+        JsonNode body = translate("""
+                {'model':'m','max_tokens':100,
+                 'tools':[{'name':'ToolSearch','input_schema':{'type':'object'}},
+                          {'name':'mcp__x','input_schema':{'type':'object'},'defer_loading':true}],
+                 'messages':[
+                   {'role':'user','content':'use x'},
+                   {'role':'assistant','content':[{'type':'tool_use','id':'toolu_1','name':'ToolSearch','input':{'query':'x'}}]},
+                   {'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_1','content':[
+                      {'type':'tool_reference','tool_name':'mcp__x'},
+                      {'type':'tool_reference','tool_name':'mcp__gone','cache_control':{'type':'ephemeral'}}]}]},
+                   {'role':'assistant','content':[{'type':'tool_use','id':'toolu_2','name':'mcp__x','input':{}}]},
+                   {'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_2','content':'done'}]}]}""")
+                .body();
+
+        JsonNode messages = body.path("messages");
+        assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant", "tool", "assistant", "tool");
+        assertThat(messages.path(2).path("tool_call_id").asText()).isEqualTo("toolu_1");
+        assertThat(messages.path(2).path("content").asText()).isEqualTo("Tool mcp__x is now available.\n\n"
+                + "Tool mcp__gone was found, but it is not available in this conversation.");
+        assertThat(body.path("tools").findValuesAsText("name")).containsExactly("ToolSearch", "mcp__x");
+    }
+
+    /** The other blocks of Anthropic's content block union (anthropic-java 3.14.0, beta included). */
+    @Test
+    void blocksWithoutAChatEquivalentBecomeTextOrAreLeftOut() {
+        JsonNode body = translate("""
+                {'model':'m','max_tokens':100,'tools':[{'name':'Read','input_schema':{'type':'object'}}],'messages':[
+                  {'role':'user','content':[
+                    {'type':'search_result','source':'https://a.example/doc','title':'A doc',
+                     'content':[{'type':'text','text':'alpha'}],'citations':{'enabled':true}},
+                    {'type':'document','title':'Notes','context':'from the user',
+                     'source':{'type':'content','content':[{'type':'text','text':'beta'},{'type':'image','source':{}}]}},
+                    {'type':'document','source':{'type':'url','url':'https://a.example/x.pdf'}},
+                    {'type':'container_upload','file_id':'file_1'}]},
+                  {'role':'assistant','content':[
+                    {'type':'server_tool_use','id':'srvtoolu_1','name':'web_search','input':{'query':'q'}},
+                    {'type':'web_search_tool_result','tool_use_id':'srvtoolu_1','content':[
+                       {'type':'web_search_result','url':'https://b.example','title':'B','encrypted_content':'zz','page_age':'1 day'}]},
+                    {'type':'web_search_tool_result','tool_use_id':'srvtoolu_2','content':
+                       {'type':'web_search_tool_result_error','error_code':'max_uses_exceeded'}},
+                    {'type':'web_fetch_tool_result','tool_use_id':'srvtoolu_3','content':{'type':'web_fetch_result',
+                       'url':'https://c.example','content':{'type':'document','source':{'type':'text','media_type':'text/plain','data':'gamma'}}}},
+                    {'type':'code_execution_tool_result','tool_use_id':'srvtoolu_4','content':
+                       {'type':'code_execution_result','stdout':'42','stderr':'','return_code':0,'content':[]}},
+                    {'type':'bash_code_execution_tool_result','tool_use_id':'srvtoolu_5','content':
+                       {'type':'bash_code_execution_tool_result_error','error_code':'unavailable'}},
+                    {'type':'text_editor_code_execution_tool_result','tool_use_id':'srvtoolu_6','content':
+                       {'type':'text_editor_code_execution_view_result','content':'file text','file_type':'text'}},
+                    {'type':'tool_search_tool_result','tool_use_id':'srvtoolu_7','content':
+                       {'type':'tool_search_tool_search_result','tool_references':[{'type':'tool_reference','tool_name':'Read'}]}},
+                    {'type':'mcp_tool_use','id':'mcptoolu_1','name':'echo','server_name':'srv','input':{'a':1}},
+                    {'type':'mcp_tool_result','tool_use_id':'mcptoolu_1','is_error':true,'content':[{'type':'text','text':'nope'}]},
+                    {'type':'advisor_tool_result','tool_use_id':'srvtoolu_8','content':{'type':'advisor_result','text':'be careful'}},
+                    {'type':'advisor_tool_result','tool_use_id':'srvtoolu_9','content':{'type':'advisor_redacted_result','encrypted_content':'zz'}},
+                    {'type':'compaction','content':'summary so far'},
+                    {'type':'compaction','encrypted_content':'zz'},
+                    {'type':'fallback','from':{'model':'a'},'to':{'model':'b'}},
+                    {'type':'text','text':'Found it.'}]},
+                  {'role':'user','content':[
+                    {'type':'tool_addition','tool':{'type':'tool_definition','definition':
+                       {'name':'Late','description':'added','input_schema':{'type':'object'}}}},
+                    {'type':'tool_removal','tool':{'type':'mcp_tool_reference','name':'echo','server_name':'srv'}},
+                    {'type':'mcp_tool_listing','mcp_server_name':'srv','tools':[{'name':'echo','input_schema':{}}]},
+                    {'type':'tool_result','tool_use_id':'toolu_1','content':[
+                      {'type':'search_result','source':'s','title':'t','content':[{'type':'text','text':'delta'}]},
+                      {'type':'browser_state','tabs':[{'tab_id':'1','title':'Home','url':'https://d.example','active':true}]},
+                      {'type':'document','source':{'type':'base64','media_type':'application/pdf','data':'JVBE'}}]}]}]}""")
+                .body();
+
+        JsonNode messages = body.path("messages");
+        assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant", "tool", "user");
+        assertThat(messages.path(0).path("content").asText()).isEqualTo("A doc\nhttps://a.example/doc\n\nalpha\n\n"
+                + "Notes\n\nfrom the user\n\nbeta\n\n"
+                + "[document omitted: only text documents can be passed on; it is at https://a.example/x.pdf]");
+        assertThat(messages.path(1).path("content").asText()).isEqualTo(String.join("\n\n",
+                "[called web_search with {\"query\":\"q\"}]",
+                "Web search results:\n- B <https://b.example> (1 day)",
+                "Web search failed: max_uses_exceeded.",
+                "Fetched https://c.example:\n\ngamma",
+                "Code execution exited with code 0.\nstdout:\n42",
+                "Code execution failed: unavailable.",
+                "file text",
+                "Tool Read is now available.",
+                "[called srv/echo with {\"a\":1}]",
+                "Error: nope",
+                "be careful",
+                "summary so far",
+                "Found it."));
+        assertThat(messages.path(2).path("content").asText()).isEqualTo(
+                "t\ns\n\ndelta\n\nBrowser tabs:\n- Home <https://d.example> (active)\n\n"
+                        + "[document omitted: only text documents can be passed on]");
+        assertThat(messages.path(3).path("content").asText()).isEqualTo(
+                "Tool Late is now available.\n\nTool srv/echo is no longer available.\n\nTools of MCP server srv: echo.");
+        // a tool defined mid-conversation is declared to the provider too
+        assertThat(body.path("tools").findValuesAsText("name")).containsExactly("Read", "Late");
+    }
+
+    @Test
+    void refusesMalformedBlocksAndTypesAnthropicDoesNotKnow() {
+        String turn = "{'model':'m','max_tokens':1,'messages':[{'role':'user','content':[%s]}]}";
+        assertInvalid(turn.formatted("{'type':'no_such_block'}"), "invalid_value");
+        assertInvalid(turn.formatted("{'type':'tool_result','tool_use_id':'t','content':[{'type':'tool_reference'}]}"),
+                "missing_required_parameter");
+        assertInvalid(turn.formatted("{'type':'tool_result','tool_use_id':'t','content':[{'type':'tool_reference',"
+                + "'tool_name':7}]}"), "invalid_type");
+        assertInvalid(turn.formatted("{'type':'tool_result','tool_use_id':'t','content':[{'type':'no_such_block'}]}"),
+                "invalid_value");
+        assertInvalid(turn.formatted("{'type':'tool_result','tool_use_id':'t','content':['text']}"), "invalid_type");
+        assertInvalid("{'model':'m','max_tokens':1,'messages':[{'role':'assistant','content':[{'type':'tool_result',"
+                + "'tool_use_id':'t','content':'x'}]}]}", "invalid_value");
+    }
+
+    @Test
+    void droppedToolsAreBounded() {
+        StringBuilder tools = new StringBuilder("{'type':'web_search_20250305','name':'a'},"
+                + "{'type':'web_search_20250305','name':'b'},{'type':'evil\\nline key=value','name':'c'},"
+                + "{'type':'" + "x".repeat(200) + "','name':'d'}");
+        for (int i = 0; i < 20; i++) {
+            tools.append(",{'type':'t").append(i).append("','name':'n'}");
+        }
+        List<String> dropped = translate("{'model':'m','max_tokens':1,'messages':[],'tools':[" + tools + "]}")
+                .droppedTools();
+
+        assertThat(dropped).hasSize(10).doesNotHaveDuplicates()
+                .allSatisfy(type -> assertThat(type).matches("[A-Za-z0-9_.-]{1,64}"));
+        assertThat(dropped.subList(0, 4)).containsExactly("web_search_20250305", "evil_line_key_value",
+                "x".repeat(64), "t0");
     }
 }

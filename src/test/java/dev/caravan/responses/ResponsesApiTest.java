@@ -11,12 +11,16 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.OpenAIServiceException;
+import com.openai.models.CustomToolInputFormat;
 import com.openai.models.Reasoning;
 import com.openai.models.ReasoningEffort;
+import com.openai.models.responses.CustomTool;
 import com.openai.models.responses.EasyInputMessage;
 import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseCustomToolCall;
+import com.openai.models.responses.ResponseCustomToolCallOutput;
 import com.openai.models.responses.ResponseFormatTextJsonSchemaConfig;
 import com.openai.models.responses.ResponseFunctionToolCall;
 import com.openai.models.responses.ResponseInputItem;
@@ -206,6 +210,57 @@ class ResponsesApiTest extends GatewayTest {
         Response completed = events.get(events.size() - 1).asCompleted().response();
         assertThat(completed.output()).hasSize(2);
         assertThat(completed.usage().orElseThrow().totalTokens()).isEqualTo(8);
+    }
+
+    @Test
+    void aCustomToolGoesBothWaysAndAStreamWithoutUsageStillHasUsage() throws Exception {
+        CustomTool applyPatch = CustomTool.builder().name("apply_patch").description("Edit files.")
+                .format(CustomToolInputFormat.Grammar.builder().syntax(CustomToolInputFormat.Grammar.Syntax.LARK)
+                        .definition("start: \"*** Begin Patch\" /(.|\\n)*/").build())
+                .build();
+        UPSTREAM.enqueue("deepseek", Answer.stream(0,
+                ResponsesTranslationTest.chunk("\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_p1\","
+                        + "\"type\":\"function\",\"function\":{\"name\":\"apply_patch\",\"arguments\":\"{\\\"input\\\":\"}}]",
+                        null),
+                ResponsesTranslationTest.chunk("\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+                        + "\"\\\"*** Begin Patch\\\\n*** End Patch\\\"}\"}}]", "tool_calls"),
+                "data: [DONE]\n\n"));
+
+        List<ResponseStreamEvent> events = streamAll(ask("deepseek-chat").addTool(applyPatch).build());
+
+        JsonNode sent = UPSTREAM.last("deepseek").json();
+        assertThat(sent.path("tools").path(0).path("function").path("name").asText()).isEqualTo("apply_patch");
+        assertThat(sent.path("tools").path(0).path("function").path("description").asText()).contains("*** Begin Patch");
+        assertThat(events.stream().filter(ResponseStreamEvent::isCustomToolCallInputDelta)
+                .map(e -> e.asCustomToolCallInputDelta().delta())).containsExactly("*** Begin Patch\n*** End Patch");
+        ResponseCustomToolCall call = events.stream().filter(ResponseStreamEvent::isOutputItemDone)
+                .map(e -> e.asOutputItemDone().item()).filter(ResponseOutputItem::isCustomToolCall).findFirst()
+                .orElseThrow().asCustomToolCall();
+        assertThat(call.callId()).isEqualTo("call_p1");
+        assertThat(call.name()).isEqualTo("apply_patch");
+        assertThat(call.input()).isEqualTo("*** Begin Patch\n*** End Patch");
+        Response completed = events.get(events.size() - 1).asCompleted().response();
+        completed.validate();
+        assertThat(completed.usage().orElseThrow().totalTokens()).as("estimated: the provider sent none").isPositive();
+
+        Response next = SDK.responses().create(ResponseCreateParams.builder().model("deepseek-chat").store(false)
+                .addTool(applyPatch).inputOfResponse(List.of(
+                        ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
+                                .role(EasyInputMessage.Role.USER).content("patch it").build()),
+                        ResponseInputItem.ofCustomToolCall(call),
+                        ResponseInputItem.ofCustomToolCallOutput(ResponseCustomToolCallOutput.builder()
+                                .callId(call.callId()).output("Success.").build())))
+                .build());
+
+        assertThat(text(next)).isEqualTo("answer from deepseek");
+        JsonNode messages = UPSTREAM.last("deepseek").json().path("messages");
+        JsonNode replayed = messages.path(1).path("tool_calls").path(0);
+        assertThat(replayed.path("id").asText()).isEqualTo("call_p1");
+        assertThat(JSON.readTree(replayed.path("function").path("arguments").asText()).path("input").asText())
+                .isEqualTo("*** Begin Patch\n*** End Patch");
+        assertThat(messages.path(2).path("role").asText()).isEqualTo("tool");
+        assertThat(messages.path(2).path("tool_call_id").asText()).isEqualTo("call_p1");
+        assertThat(messages.path(2).path("content").asText()).isEqualTo("Success.");
     }
 
     @Test

@@ -87,24 +87,24 @@ class ResponsesTranslationTest {
         assertThat(chat.path("model").asText()).isEqualTo("deepseek-chat");
         JsonNode messages = chat.path("messages");
         assertThat(messages.findValuesAsText("role"))
-                .containsExactly("system", "system", "user", "assistant", "tool", "tool", "assistant");
-        assertThat(messages.path(0).path("content").asText()).isEqualTo("You are Codex.");
-        assertThat(messages.path(1).path("content").asText()).isEqualTo("sandbox: none");
-        assertThat(messages.path(2).path("content").asText()).isEqualTo("list files");
-        JsonNode turn = messages.path(3);
+                .containsExactly("system", "user", "assistant", "tool", "tool", "assistant");
+        assertThat(messages.path(0).path("content").asText()).isEqualTo("You are Codex.\n\nsandbox: none");
+        assertThat(messages.path(1).path("content").asText()).isEqualTo("list files");
+        JsonNode turn = messages.path(2);
         assertThat(turn.path("reasoning_content").asText()).isEqualTo("I should look.");
         assertThat(turn.path("tool_calls").findValuesAsText("id")).containsExactly("call_1", "call_2");
         assertThat(turn.path("tool_calls").findValuesAsText("name"))
                 .containsExactly("shell", "multi_agent_v1__spawn_agent");
         assertThat(turn.path("tool_calls").path(0).path("function").path("arguments").asText())
                 .isEqualTo("{\"command\":[\"ls\"]}");
-        assertThat(messages.path(4).path("tool_call_id").asText()).isEqualTo("call_1");
-        assertThat(messages.path(4).path("content").asText()).isEqualTo("a.txt");
-        assertThat(messages.path(5).path("content").asText()).isEqualTo("agent\nstarted");
-        assertThat(messages.path(6).path("content").asText()).isEqualTo("Done.");
-        assertThat(messages.path(6).has("reasoning_content")).isFalse();
+        assertThat(messages.path(3).path("tool_call_id").asText()).isEqualTo("call_1");
+        assertThat(messages.path(3).path("content").asText()).isEqualTo("a.txt");
+        assertThat(messages.path(4).path("content").asText()).isEqualTo("agent\nstarted");
+        assertThat(messages.path(5).path("content").asText()).isEqualTo("Done.");
+        assertThat(messages.path(5).has("reasoning_content")).isFalse();
 
-        assertThat(functionNames(chat.path("tools"))).containsExactly("shell", "multi_agent_v1__spawn_agent");
+        assertThat(functionNames(chat.path("tools"))).containsExactly("shell", "multi_agent_v1__spawn_agent",
+                "apply_patch");
         assertThat(chat.path("tools").path(0).path("function").path("description").asText()).isEqualTo("Runs a command");
         assertThat(chat.path("tool_choice").asText()).isEqualTo("auto");
         assertThat(chat.path("parallel_tool_calls").asBoolean()).isTrue();
@@ -113,7 +113,7 @@ class ResponsesTranslationTest {
         assertThat(chat.path("stream_options").path("include_usage").asBoolean()).isTrue();
         assertThat(chat.has("store") || chat.has("include") || chat.has("prompt_cache_key") || chat.has("reasoning"))
                 .as("only what chat completions understand").isFalse();
-        assertThat(t.translation().droppedTools()).isEqualTo("web_search,custom");
+        assertThat(t.translation().droppedTools()).isEqualTo("web_search");
     }
 
     /** A request Codex CLI 0.171 sent (src/test/resources/agents/README.md). */
@@ -144,8 +144,8 @@ class ResponsesTranslationTest {
         assertThat(chat.path("tools").path(7).path("function").path("parameters").path("type").asText())
                 .isEqualTo("object");
         assertThat(first.translation().droppedTools()).isEqualTo("web_search");
-        assertThat(chat.path("messages").findValuesAsText("role")).containsExactly("system", "system", "user", "user");
-        assertThat(chat.path("messages").path(2).path("content").isTextual()).as("text parts as one string").isTrue();
+        assertThat(chat.path("messages").findValuesAsText("role")).containsExactly("system", "user", "user");
+        assertThat(chat.path("messages").path(1).path("content").isTextual()).as("text parts as one string").isTrue();
         assertThat(chat.path("stream_options").path("include_usage").asBoolean()).isTrue();
         assertThat(chat.has("client_metadata") || chat.has("include") || chat.has("prompt_cache_key")
                 || chat.has("store")).isFalse();
@@ -395,5 +395,245 @@ class ResponsesTranslationTest {
         List<JsonNode> cut = translateStream(translation, chunk("\"content\":\"par\"", null));
         assertThat(cut.get(cut.size() - 1).path("response").path("error").path("code").asText())
                 .isEqualTo("upstream_error");
+    }
+
+    // ---- custom (free-form) tools
+
+    /** Codex's apply_patch for gpt-5 models, a custom tool in a namespace, and a turn that called both. */
+    private static final String CUSTOM_TOOLS = """
+            {"model":"m","stream":STREAM,"tool_choice":{"type":"custom","name":"apply_patch"},
+             "input":[
+              {"role":"user","content":"fix it"},
+              {"type":"custom_tool_call","status":"completed","call_id":"call_p","name":"apply_patch",
+               "input":"*** Begin Patch\\n*** End Patch\\n"},
+              {"type":"custom_tool_call","call_id":"call_q","name":"run","namespace":"js","input":"1+1"},
+              {"type":"custom_tool_call_output","call_id":"call_p","output":"Done!"},
+              {"type":"custom_tool_call_output","call_id":"call_q","output":"2"}
+             ],
+             "tools":[
+              {"type":"custom","name":"apply_patch","description":"Edit files. FREEFORM: not JSON.",
+               "format":{"type":"grammar","syntax":"lark","definition":"start: begin_patch hunk+ end_patch"}},
+              {"type":"namespace","name":"js","description":"JavaScript","tools":[
+                {"type":"custom","name":"run","description":"Runs code","format":{"type":"text"}}]},
+              {"type":"function","name":"shell","parameters":{"type":"object"}}
+             ]}
+            """;
+
+    static Translated customTools(boolean stream) {
+        return translate(CUSTOM_TOOLS.replace("STREAM", String.valueOf(stream)));
+    }
+
+    @Test
+    void customToolsBecomeFunctionsTakingTheirInputAsOneString() {
+        Translated t = customTools(false);
+        JsonNode chat = t.chat();
+
+        assertThat(functionNames(chat.path("tools"))).containsExactly("apply_patch", "js__run", "shell");
+        JsonNode patch = chat.path("tools").path(0).path("function");
+        assertThat(patch.path("parameters").path("properties").path("input").path("type").asText()).isEqualTo("string");
+        assertThat(patch.path("parameters").path("required")).containsExactly(Json.MAPPER.getNodeFactory().textNode("input"));
+        assertThat(patch.path("description").asText()).startsWith("Edit files. FREEFORM: not JSON.")
+                .contains("'input'").contains("lark grammar").endsWith("start: begin_patch hunk+ end_patch");
+        assertThat(chat.path("tools").path(1).path("function").path("description").asText()).startsWith("Runs code")
+                .doesNotContain("grammar");
+        assertThat(chat.path("tool_choice").path("function").path("name").asText()).isEqualTo("apply_patch");
+        assertThat(t.translation().droppedTools()).isNull();
+
+        JsonNode messages = chat.path("messages");
+        assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant", "tool", "tool");
+        JsonNode calls = messages.path(1).path("tool_calls");
+        assertThat(calls.findValuesAsText("id")).containsExactly("call_p", "call_q");
+        assertThat(calls.findValuesAsText("name")).containsExactly("apply_patch", "js__run");
+        assertThat(json(calls.path(0).path("function").path("arguments").asText()).path("input").asText())
+                .isEqualTo("*** Begin Patch\n*** End Patch\n");
+        assertThat(json(calls.path(1).path("function").path("arguments").asText()).path("input").asText())
+                .isEqualTo("1+1");
+        assertThat(messages.path(2).path("tool_call_id").asText()).isEqualTo("call_p");
+        assertThat(messages.path(2).path("content").asText()).isEqualTo("Done!");
+        assertThat(messages.path(3).path("tool_call_id").asText()).isEqualTo("call_q");
+    }
+
+    @Test
+    void aCallOfACustomToolComesBackAsACustomToolCall() {
+        ResponsesTranslation translation = customTools(false).translation();
+        JsonNode response = json(new String(translation.answer(json("""
+                {"choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":null,
+                 "tool_calls":[
+                  {"id":"call_a","type":"function","function":{"name":"apply_patch",
+                   "arguments":"{\\"input\\":\\"*** Begin Patch\\\\n*** End Patch\\"}"}},
+                  {"id":"call_b","type":"function","function":{"name":"js__run","arguments":"1+1"}},
+                  {"id":"call_c","type":"function","function":{"name":"shell","arguments":"{}"}}]}}],
+                 "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
+                """)), StandardCharsets.UTF_8));
+
+        JsonNode output = response.path("output");
+        assertThat(types(output)).containsExactly("custom_tool_call", "custom_tool_call", "function_call");
+        JsonNode patch = output.path(0);
+        assertThat(patch.path("id").asText()).startsWith("ctc_");
+        assertThat(patch.path("call_id").asText()).isEqualTo("call_a");
+        assertThat(patch.path("name").asText()).isEqualTo("apply_patch");
+        assertThat(patch.path("input").asText()).isEqualTo("*** Begin Patch\n*** End Patch");
+        assertThat(patch.path("status").asText()).isEqualTo("completed");
+        assertThat(patch.has("arguments") || patch.has("namespace")).isFalse();
+        JsonNode run = output.path(1);
+        assertThat(run.path("name").asText()).isEqualTo("run");
+        assertThat(run.path("namespace").asText()).isEqualTo("js");
+        assertThat(run.path("input").asText()).as("arguments that are not JSON, as they are").isEqualTo("1+1");
+        assertThat(output.path(2).path("arguments").asText()).isEqualTo("{}");
+    }
+
+    @Test
+    void aStreamedCustomToolCallSendsItsInputWholeWhenTheCallEnds() {
+        ResponsesTranslation translation = customTools(true).translation();
+        List<JsonNode> events = translateStream(translation,
+                chunk("\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"apply_patch\",\"arguments\":\"\"}}]", null),
+                chunk("\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"input\\\":\\\"*** Begin\\\\\"}}]",
+                        null),
+                chunk("\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"n\\\"}\"}}]", null),
+                chunk("\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":{"
+                        + "\"name\":\"shell\",\"arguments\":\"{}\"}}]", "tool_calls"),
+                "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4,"
+                        + "\"total_tokens\":13}}\n\n",
+                "data: [DONE]\n\n");
+
+        assertThat(events.stream().map(e -> e.path("type").asText())).containsExactly(
+                "response.created", "response.in_progress",
+                "response.output_item.added",
+                "response.output_item.added", "response.function_call_arguments.delta",
+                "response.custom_tool_call_input.delta", "response.custom_tool_call_input.done",
+                "response.output_item.done",
+                "response.function_call_arguments.done", "response.output_item.done",
+                "response.completed");
+        JsonNode added = events.get(2).path("item");
+        assertThat(added.path("type").asText()).isEqualTo("custom_tool_call");
+        assertThat(added.path("id").asText()).startsWith("ctc_");
+        assertThat(added.path("call_id").asText()).isEqualTo("call_a");
+        assertThat(added.path("name").asText()).isEqualTo("apply_patch");
+        assertThat(added.path("input").asText()).isEmpty();
+        JsonNode delta = events.get(5);
+        assertThat(delta.path("item_id").asText()).isEqualTo(added.path("id").asText());
+        assertThat(delta.path("output_index").asInt()).isZero();
+        assertThat(delta.path("delta").asText()).isEqualTo("*** Begin\n");
+        assertThat(events.get(6).path("input").asText()).isEqualTo("*** Begin\n");
+        JsonNode done = events.get(7).path("item");
+        assertThat(done.path("type").asText()).isEqualTo("custom_tool_call");
+        assertThat(done.path("input").asText()).isEqualTo("*** Begin\n");
+        assertThat(done.path("status").asText()).isEqualTo("completed");
+        assertThat(types(events.get(10).path("response").path("output")))
+                .containsExactly("custom_tool_call", "function_call");
+    }
+
+    // ---- a history every chat provider takes
+
+    @Test
+    void systemAndDeveloperMessagesAnywhereJoinOneSystemMessageAtTheStart() {
+        JsonNode messages = translate("""
+                {"model":"m","instructions":"Be brief.","input":[
+                  {"role":"developer","content":[{"type":"input_text","text":"sandbox: none"}]},
+                  {"role":"user","content":"ls"},
+                  {"type":"function_call","call_id":"call_1","name":"shell","arguments":"{}"},
+                  {"role":"developer","content":"approvals changed"},
+                  {"type":"function_call_output","call_id":"call_1","output":"a.txt"},
+                  {"role":"system","content":"model switched"},
+                  {"role":"user","content":"thanks"}
+                ]}
+                """).chat().path("messages");
+
+        assertThat(messages.findValuesAsText("role")).containsExactly("system", "user", "assistant", "tool", "user");
+        assertThat(messages.path(0).path("content").asText())
+                .isEqualTo("Be brief.\n\nsandbox: none\n\napprovals changed\n\nmodel switched");
+        assertThat(messages.path(2).path("tool_calls").path(0).path("id").asText()).isEqualTo("call_1");
+    }
+
+    @Test
+    void textAfterToolCallsJoinsTheMessageWithTheCalls() {
+        JsonNode messages = translate("""
+                {"model":"m","input":[
+                  {"role":"user","content":"ls"},
+                  {"type":"function_call","call_id":"call_1","name":"shell","arguments":"{}"},
+                  {"type":"reasoning","summary":[{"type":"summary_text","text":"And say so."}]},
+                  {"type":"message","role":"assistant","content":[{"type":"output_text","text":"Listing."}]},
+                  {"type":"function_call_output","call_id":"call_1","output":"a.txt"},
+                  {"type":"message","role":"assistant","content":[{"type":"output_text","text":"One file."}]}
+                ]}
+                """).chat().path("messages");
+
+        assertThat(messages.findValuesAsText("role")).containsExactly("user", "assistant", "tool", "assistant");
+        assertThat(messages.path(1).path("content").asText()).isEqualTo("Listing.");
+        assertThat(messages.path(1).path("tool_calls").path(0).path("id").asText()).isEqualTo("call_1");
+        assertThat(messages.path(1).path("reasoning_content").asText()).isEqualTo("And say so.");
+        assertThat(messages.path(2).path("tool_call_id").asText()).isEqualTo("call_1");
+        assertThat(messages.path(3).path("content").asText()).isEqualTo("One file.");
+    }
+
+    // ---- the answer: ids and usage
+
+    @Test
+    void toolCallsWithoutAnIdOrWithAnIdGivenTwiceGetTheirOwn() {
+        ResponsesTranslation translation = translate(CODEX_LIKE.replace("\"stream\":true,", "")).translation();
+        JsonNode output = json(new String(translation.answer(json("""
+                {"choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","tool_calls":[
+                  {"type":"function","function":{"name":"shell","arguments":"{}"}},
+                  {"id":"","type":"function","function":{"name":"shell","arguments":"{}"}},
+                  {"id":"call_1","type":"function","function":{"name":"shell","arguments":"{}"}},
+                  {"id":"call_1","type":"function","function":{"name":"shell","arguments":"{}"}}]}}]}
+                """)), StandardCharsets.UTF_8)).path("output");
+
+        List<String> ids = output.findValuesAsText("call_id");
+        assertThat(ids).hasSize(4).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).startsWith("call_"));
+        assertThat(ids.get(2)).isEqualTo("call_1");
+
+        List<JsonNode> events = translateStream(translate(CODEX_LIKE).translation(),
+                chunk("\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"shell\",\"arguments\":\"{}\"}},"
+                        + "{\"index\":1,\"id\":\"call_1\",\"function\":{\"name\":\"shell\",\"arguments\":\"{}\"}}]",
+                        "tool_calls"),
+                "data: [DONE]\n\n");
+        List<String> streamed = events.get(events.size() - 1).path("response").path("output").findValuesAsText("call_id");
+        assertThat(streamed).hasSize(2).doesNotHaveDuplicates().startsWith("call_1");
+    }
+
+    @Test
+    void usageIsEstimatedWhenTheProviderSendsNone() {
+        Translated t = translate(CODEX_LIKE.replace("\"stream\":true,", ""));
+        long prompt = (t.chat().toString().length() + 2) / 3;
+        JsonNode usage = json(new String(t.translation().answer(json("""
+                {"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant",
+                 "content":"12345678","reasoning_content":"abcd"}}]}
+                """)), StandardCharsets.UTF_8)).path("usage");
+
+        assertThat(usage.isObject()).as("usage, estimated").isTrue();
+        assertThat(usage.path("input_tokens").asLong()).isCloseTo(prompt, org.assertj.core.data.Offset.offset(2L));
+        assertThat(usage.path("output_tokens").asLong()).isEqualTo(3);
+        assertThat(usage.path("total_tokens").asLong())
+                .isEqualTo(usage.path("input_tokens").asLong() + usage.path("output_tokens").asLong());
+
+        List<JsonNode> events = translateStream(translate(CODEX_LIKE).translation(),
+                chunk("\"content\":\"12345678\"", null),
+                chunk("\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"shell\","
+                        + "\"arguments\":\"{}\"}}]", "tool_calls"),
+                "data: [DONE]\n\n");
+        JsonNode completed = events.get(events.size() - 1);
+        assertThat(completed.path("type").asText()).isEqualTo("response.completed");
+        JsonNode streamed = completed.path("response").path("usage");
+        assertThat(streamed.path("input_tokens").asLong()).isPositive();
+        assertThat(streamed.path("output_tokens").asLong()).isEqualTo(3);
+        assertThat(streamed.path("total_tokens").asLong()).isEqualTo(streamed.path("input_tokens").asLong() + 3);
+    }
+
+    @Test
+    void droppedToolsInTheLogLineAreBounded() {
+        StringBuilder tools = new StringBuilder("{\"type\":\"web_search\"},{\"type\":\"web_search\"},"
+                + "{\"type\":\"evil\\nline key=value\"},{\"type\":\"" + "x".repeat(200) + "\"}");
+        for (int i = 0; i < 20; i++) {
+            tools.append(",{\"type\":\"t").append(i).append("\"}");
+        }
+        String dropped = translate("{\"model\":\"m\",\"input\":\"hi\",\"tools\":[" + tools + "]}").translation()
+                .droppedTools();
+
+        List<String> types = List.of(dropped.split(","));
+        assertThat(types).hasSize(10).doesNotHaveDuplicates()
+                .allSatisfy(type -> assertThat(type).matches("[A-Za-z0-9_.-]{1,64}"));
+        assertThat(types.subList(0, 4)).containsExactly("web_search", "evil_line_key_value", "x".repeat(64), "t0");
     }
 }
