@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.edge.DroppedTools;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
@@ -32,16 +33,13 @@ final class MessagesToChat {
     /** Joins text blocks that become one chat string: blocks are separate paragraphs. */
     private static final String BLOCK_SEPARATOR = "\n\n";
     /** Dropped tool types named in the log line (the client chose them): at most this many, this long. */
-    private static final int MAX_DROPPED_TOOLS = 10;
-    private static final int MAX_DROPPED_TOOL_LENGTH = 64;
 
     /**
      * The chat request.
      *
      * @param body         the Chat Completions body
-     * @param droppedTools types of the server tools left out, distinct, in request order, at most {@value
-     *                     #MAX_DROPPED_TOOLS}, each in plain characters ({@code [A-Za-z0-9_.-]}) and at most
-     *                     {@value #MAX_DROPPED_TOOL_LENGTH} long (empty: none)
+     * @param droppedTools types of the server tools left out, in request order, bounded as {@link DroppedTools}
+     *                     says (empty: none)
      */
     record Chat(ObjectNode body, List<String> droppedTools) {
     }
@@ -532,7 +530,7 @@ final class MessagesToChat {
             typed(tool, "tools", JsonNodeType.OBJECT, "an array of objects");
             String type = tool.path("type").asText("custom");
             if (!tool.has("input_schema") && !type.equals("custom")) {
-                drop(dropped, type);
+                DroppedTools.add(dropped, type);
                 continue;
             }
             function(functions, tool);
@@ -573,24 +571,6 @@ final class MessagesToChat {
             function.put("description", tool.path("description").asText());
         }
         function.set("parameters", tool.path("input_schema"));
-    }
-
-    /**
-     * A server tool's type left out, as the log line names it: the client chose the text, so only distinct
-     * types, at most {@value #MAX_DROPPED_TOOLS}, each in plain characters and at most {@value
-     * #MAX_DROPPED_TOOL_LENGTH} long.
-     */
-    private static void drop(Set<String> dropped, String type) {
-        String name = type.replaceAll("[^A-Za-z0-9_.-]", "_");
-        if (name.isEmpty()) {
-            name = "_";
-        }
-        if (name.length() > MAX_DROPPED_TOOL_LENGTH) {
-            name = name.substring(0, MAX_DROPPED_TOOL_LENGTH);
-        }
-        if (dropped.size() < MAX_DROPPED_TOOLS) {
-            dropped.add(name);
-        }
     }
 
     /** Extended thinking as a reasoning effort, by its budget; adaptive or disabled: the provider's default. */

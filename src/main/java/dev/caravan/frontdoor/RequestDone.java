@@ -60,14 +60,6 @@ class RequestDone implements Processor {
         }
     }
 
-    /** Tool types come from the client: the log line keeps at most this many characters of them. */
-    private static final int MAX_DROPPED_TOOLS = 200;
-
-    private static String bounded(String droppedTools) {
-        return droppedTools == null || droppedTools.length() <= MAX_DROPPED_TOOLS ? droppedTools
-                : droppedTools.substring(0, MAX_DROPPED_TOOLS) + "…";
-    }
-
     @SuppressWarnings("unchecked")
     private static RequestRecord record(Exchange exchange, Usage usage, EventStream.Outcome stream, Long ttftMillis) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
@@ -91,6 +83,6 @@ class RequestDone implements Processor {
                 exchange.getProperty(LlmComponent.ACCEPTED, Boolean.class),
                 error, usage, stream != null, stream != null && stream.clientGone(), ttftMillis,
                 exchange.getClock().elapsed(), null, null, exchange.getProperty(Reservation.PROPERTY, Reservation.class),
-                translation == null ? null : bounded(translation.droppedTools()));
+                translation == null ? null : translation.droppedTools());
     }
 }

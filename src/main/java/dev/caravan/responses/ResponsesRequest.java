@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.edge.DroppedTools;
 import dev.caravan.edge.Translation;
 import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
@@ -34,8 +35,6 @@ class ResponsesRequest implements Processor {
             + "with 'store': false.";
 
     /** Bounds of what the client's tool types put in the log line: how many types, and how long each. */
-    private static final int MAX_DROPPED_TOOLS = 10;
-    private static final int MAX_DROPPED_TOOL_LENGTH = 64;
 
     @Override
     public void process(Exchange exchange) {
@@ -397,11 +396,11 @@ class ResponsesRequest implements Processor {
                     } else if (memberType.equals("custom")) {
                         functions.add(customFunction(members.get(j), namespace, memberParam, names));
                     } else {
-                        drop(dropped, memberType);
+                        DroppedTools.add(dropped, memberType);
                     }
                 }
             } else {
-                drop(dropped, type);
+                DroppedTools.add(dropped, type);
             }
         }
         if (functions.isEmpty()) {
@@ -427,23 +426,6 @@ class ResponsesRequest implements Processor {
             }
         }
         return chat;
-    }
-
-    /**
-     * A tool type left out, as the log line names it: the client chose the text, so only distinct types, at most
-     * {@value #MAX_DROPPED_TOOLS}, each in plain characters and at most {@value #MAX_DROPPED_TOOL_LENGTH} long.
-     */
-    private static void drop(Set<String> dropped, String type) {
-        String name = type.replaceAll("[^A-Za-z0-9_.-]", "_");
-        if (name.isEmpty()) {
-            name = "_";
-        }
-        if (name.length() > MAX_DROPPED_TOOL_LENGTH) {
-            name = name.substring(0, MAX_DROPPED_TOOL_LENGTH);
-        }
-        if (dropped.size() < MAX_DROPPED_TOOLS) {
-            dropped.add(name);
-        }
     }
 
     /**
