@@ -7,6 +7,7 @@ import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
+import dev.caravan.openai.OpenAiRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.apache.camel.Exchange;
@@ -58,7 +59,10 @@ public class AdminApi {
     public void prepareReplay(Exchange exchange) {
         JsonNode record = deadLetters.get(id(exchange, "/replay"));
         ClientRequest.identify(exchange, ClientRequest.newId());
-        exchange.getMessage().setHeader(Exchange.HTTP_URI, record.path("path").asText());
+        // a translated request (Responses API, Anthropic Messages) was kept as the chat completion it became
+        String path = record.path("path").asText();
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, OpenAiRequest.Operation.isApiPath(path) ? path
+                : "/v1/chat/completions");
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
         exchange.setProperty(GatewayKey.PROPERTY, GatewayKey.unlimited(record.path("key").asText("admin")));
     }

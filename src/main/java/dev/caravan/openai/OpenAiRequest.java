@@ -47,6 +47,16 @@ public final class OpenAiRequest {
             this.required = required;
         }
 
+        /** Whether a gateway API path is an operation's ({@code /v1} and the operation's path). */
+        public static boolean isApiPath(String path) {
+            for (Operation operation : values()) {
+                if (path.equals("/v1" + operation.path)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** The operation of a gateway API path ({@code /v1} and the operation's path). */
         public static Operation ofApiPath(String path) {
             for (Operation operation : values()) {

@@ -76,6 +76,25 @@ class DeadLetterTest extends GatewayTest {
     }
 
     @Test
+    void aTranslatedRequestIsKeptAsTheChatCompletionItBecameAndReplaysAsOne() throws Exception {
+        failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
+        HttpResponse<String> failed = send(HttpRequest.newBuilder(uri("/v1/messages")).header("x-api-key", CLIENT_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"deepseek-chat\",\"max_tokens\":64,"
+                        + "\"system\":\"be brief\",\"messages\":[{\"role\":\"user\",\"content\":\"m3\"}]}")));
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(529);
+        JsonNode record = deadLetterOf(failed.headers().firstValue("x-request-id").orElseThrow());
+        assertThat(record.path("path").asText()).isEqualTo("/v1/messages");
+        assertThat(record.path("request").path("messages").findValuesAsText("content")).containsExactly("be brief", "m3");
+
+        HttpResponse<String> replay = send(HttpRequest.newBuilder(uri("/admin/dead-letters/" + record.path("id").asText()
+                + "/replay")).header("Authorization", "Bearer " + ADMIN_KEY).POST(HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(replay.statusCode()).as(replay.body()).isEqualTo(200);
+        assertThat(json(replay).path("object").asText()).isEqualTo("chat.completion");
+        assertThat(UPSTREAM.last("deepseek").json().path("messages").path(1).path("content").asText()).isEqualTo("m3");
+    }
+
+    @Test
     void failuresOfTheClientAreNotKept() throws Exception {
         HttpResponse<String> response = post(CHAT, chat("no-such-model"));
         assertError(response, 404, "model_not_found");
