@@ -128,7 +128,6 @@ final class MessagesStream extends TranslatedStream {
 
     @Override
     protected void chunk(JsonNode chunk, Events out) {
-        lastEventNanos = System.nanoTime();
         start(out);
         if (chunk.path("usage").isObject()) {
             usage = Usage.of(chunk.path("usage"));
@@ -151,6 +150,9 @@ final class MessagesStream extends TranslatedStream {
         }
         if (choice.path("finish_reason").isTextual()) {
             finishedChoice = choice;
+        }
+        if (!out.isEmpty()) {
+            lastEventNanos = System.nanoTime(); // the client's silence, not the provider's: held output counts as none
         }
     }
 
@@ -204,8 +206,9 @@ final class MessagesStream extends TranslatedStream {
     }
 
     /**
-     * The call a fragment belongs to: by its {@code index} (a new call when it brings another id for an index
-     * already used); without one the last call, unless it begins another (another id, or another tool's name).
+     * The call a fragment belongs to: by its {@code index}, else the last call; another call when it begins one.
+     * Some servers send a new id with every fragment of one call, others give every call index 0, or no index
+     * at all: a call whose arguments are not complete JSON yet goes on whatever the id.
      */
     private ToolCall callOf(JsonNode fragment) {
         String id = fragment.path("id").asText("");
@@ -214,13 +217,15 @@ final class MessagesStream extends TranslatedStream {
         ToolCall call;
         if (index.isIntegralNumber()) {
             call = byIndex.get(index.asInt());
-            if (call == null || !id.isEmpty() && !call.providerId.isEmpty() && !id.equals(call.providerId)) {
+            if (call == null || call.arguments.complete() && (startsAnotherValue(fragment)
+                    || !name.isEmpty() && !id.isEmpty() && !call.providerId.isEmpty() && !id.equals(call.providerId))) {
                 call = newCall(id);
                 byIndex.put(index.asInt(), call);
             }
         } else {
             call = calls.isEmpty() ? null : calls.get(calls.size() - 1);
-            if (call == null || beginsAnother(call, id, name)) {
+            if (call == null || beginsAnother(call, id, name)
+                    || call.arguments.complete() && (!name.isEmpty() || startsAnotherValue(fragment))) {
                 call = newCall(id);
             }
         }
@@ -228,6 +233,11 @@ final class MessagesStream extends TranslatedStream {
             call.providerId = id; // an id after the first fragment
         }
         return call;
+    }
+
+    /** Whether the fragment's arguments begin a JSON value: after a complete one, another call's. */
+    private static boolean startsAnotherValue(JsonNode fragment) {
+        return fragment.path("function").path("arguments").asText("").stripLeading().startsWith("{");
     }
 
     /** Whether a fragment without {@code index} begins another call than the last. */
@@ -261,10 +271,11 @@ final class MessagesStream extends TranslatedStream {
     private void advance(Events out) {
         while (toolBlocks < calls.size()) {
             if (open == Kind.TOOL_USE) {
-                if (!calls.get(toolBlocks - 1).arguments.complete()) {
+                JsonEnd arguments = calls.get(toolBlocks - 1).arguments;
+                if (!arguments.complete() && arguments.opened()) {
                     return;
                 }
-                close(out);
+                close(out); // complete, or none at all (a call without arguments) while a later call began
             }
             ToolCall next = calls.get(toolBlocks);
             if (next.name.isEmpty()) {
@@ -298,6 +309,9 @@ final class MessagesStream extends TranslatedStream {
             close(out);
         }
         for (Late content : late) {
+            if (content.text().toString().isBlank()) {
+                continue; // the "\n\n" some models put after their calls: no block of its own
+            }
             open(content.kind(), out);
             contentDelta(content.kind(), content.text().toString(), out);
             close(out);
@@ -423,6 +437,11 @@ final class MessagesStream extends TranslatedStream {
 
         boolean complete() {
             return opened && depth <= 0 && !inString;
+        }
+
+        /** Whether any argument came (a brace or bracket). */
+        boolean opened() {
+            return opened;
         }
     }
 }

@@ -122,15 +122,14 @@ public abstract class TranslatedStream implements EventStream {
      * keep-alive ({@code ping}) while the provider is silent. Returns whether it wrote.
      */
     protected boolean writeWhileIdle(Events out) {
-        Sink target;
         synchronized (this) {
             if (sink == null || inFlight > 0 || ended || closing || out.isEmpty()) {
                 return false;
             }
             inFlight++;
-            target = sink;
+            // under the lock: the end cannot be translated and written between the check and this write
+            sink.write(out.bytes(), this::written);
         }
-        target.write(out.bytes(), this::written);
         return true;
     }
 
@@ -204,7 +203,7 @@ public abstract class TranslatedStream implements EventStream {
             return this;
         }
 
-        boolean isEmpty() {
+        public boolean isEmpty() {
             return bytes.size() == 0;
         }
 

@@ -223,6 +223,37 @@ class MessagesTranslationTest {
         assertThat(blocks.subList(3, 5)).containsExactly("tool_use:call_z:Glob:{}", "tool_use:call_y:Ls:{}");
     }
 
+    @Test
+    void callsOfServersThatBendTheProtocolStayWhole() {
+        SseEvents events = stream(
+                // a new id with every fragment of one call
+                chunk("{'tool_calls':[{'index':0,'id':'a1','function':{'name':'Bash','arguments':'{\\'c'}}]}", null),
+                chunk("{'tool_calls':[{'index':0,'id':'a2','function':{'arguments':'md\\':1}'}}]}", null),
+                // two calls of one tool, no index, no id
+                chunk("{'tool_calls':[{'function':{'name':'Read','arguments':'{\\'p\\':1}'}}]}", null),
+                chunk("{'tool_calls':[{'function':{'name':'Read','arguments':'{\\'p\\':2}'}}]}", null),
+                chunk("{'content':'\\n\\n'}", "'tool_calls'"),
+                "data: [DONE]\n\n");
+
+        assertBlocksDoNotInterleave(events);
+        List<String> blocks = blocks(events);
+        assertThat(blocks).hasSize(3); // and no block for the blank line after the calls
+        assertThat(blocks.get(0)).startsWith("tool_use:a1:Bash:").endsWith(":{\"cmd\":1}");
+        assertThat(blocks.get(1)).endsWith(":Read:{\"p\":1}");
+        assertThat(blocks.get(2)).endsWith(":Read:{\"p\":2}");
+    }
+
+    @Test
+    void aCallWithoutArgumentsDoesNotHoldTheNextOne() {
+        String first = chunk("{'tool_calls':[{'index':0,'id':'c0','function':{'name':'Stop','arguments':''}}]}", null);
+        String second = chunk("{'tool_calls':[{'index':1,'id':'c1','function':{'name':'Bash','arguments':'{\\'c'}}]}",
+                null);
+
+        // before the end: the second call's block is open with its arguments so far
+        SseEvents live = stream(first, second);
+        assertThat(blocks(live)).hasSize(2).last().isEqualTo("tool_use:c1:Bash:{\"c");
+    }
+
     /** Each block as {@code type:…}: text, or a tool use's id, name and the partial JSON of its deltas. */
     private static List<String> blocks(SseEvents events) {
         Map<Integer, StringBuilder> blocks = new LinkedHashMap<>();
