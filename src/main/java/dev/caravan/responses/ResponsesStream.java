@@ -20,10 +20,9 @@ import java.util.Set;
  * {@code response.completed} with the whole response, or {@code response.failed}. Every chat chunk becomes its
  * events at once; only the text so far is kept, for the closing events.
  *
- * <p>A call of a custom (free-form) tool is the exception: its input is the string {@code input} inside the
- * chat function's JSON arguments, which come in arbitrary pieces (an escape sequence may be cut in two). Only
- * that call's arguments are held back; its input is sent whole, as one {@code custom_tool_call_input.delta},
- * when the call ends.
+ * <p>A call of a custom (free-form) tool has its input inside the chat function's JSON arguments
+ * ({@code {"input":"…"}}): it is decoded as the pieces come ({@link StreamedInput}) and sent as
+ * {@code custom_tool_call_input.delta}s; what could not be decoded on the way goes with the call's end.
  */
 final class ResponsesStream extends TranslatedStream {
 
@@ -33,7 +32,7 @@ final class ResponsesStream extends TranslatedStream {
 
     /** An open function call or custom tool call item; its name is the chat function's. */
     private record OpenCall(int outputIndex, String id, String callId, String chatName, boolean custom,
-                            StringBuilder arguments) {
+                            StringBuilder arguments, StreamedInput input) {
     }
 
     private final ResponsesTranslation response;
@@ -212,7 +211,7 @@ final class ResponsesStream extends TranslatedStream {
             String chatName = ResponsesTranslation.text(function, "name");
             boolean custom = response.isCustom(chatName);
             call = new OpenCall(items.size(), response.itemId(custom ? "ctc" : "fc", items.size()), callId,
-                    chatName, custom, new StringBuilder());
+                    chatName, custom, new StringBuilder(), custom ? new StreamedInput() : null);
             calls.put(index, call);
             items.add(null);
             send(out, itemEvent("response.output_item.added", call.outputIndex())
@@ -223,7 +222,12 @@ final class ResponsesStream extends TranslatedStream {
             call.arguments().append(arguments);
             outputChars += arguments.length();
             if (call.custom()) {
-                return; // its input is sent when the call ends
+                String input = call.input().feed(arguments);
+                if (!input.isEmpty()) {
+                    send(out, itemEvent("response.custom_tool_call_input.delta", call.outputIndex())
+                            .put("item_id", call.id()).put("delta", input));
+                }
+                return;
             }
             send(out, itemEvent("response.function_call_arguments.delta", call.outputIndex())
                     .put("item_id", call.id()).put("delta", arguments));
@@ -235,9 +239,11 @@ final class ResponsesStream extends TranslatedStream {
             ObjectNode item = callItem(call, "completed");
             if (call.custom()) {
                 String input = item.path("input").asText();
-                if (!input.isEmpty()) {
+                String streamed = call.input().decoded();
+                String rest = input.startsWith(streamed) ? input.substring(streamed.length()) : "";
+                if (!rest.isEmpty()) {
                     send(out, itemEvent("response.custom_tool_call_input.delta", call.outputIndex())
-                            .put("item_id", call.id()).put("delta", input));
+                            .put("item_id", call.id()).put("delta", rest));
                 }
                 send(out, itemEvent("response.custom_tool_call_input.done", call.outputIndex())
                         .put("item_id", call.id()).put("input", input));
@@ -253,7 +259,7 @@ final class ResponsesStream extends TranslatedStream {
 
     private ObjectNode callItem(OpenCall call, String status) {
         if (call.custom()) {
-            // in progress: nothing of the input yet, as its arguments are held back until the end
+            // in progress: its input comes in the deltas
             return response.customToolCallItem(call.id(), status, call.callId(), call.chatName(),
                     status.equals("completed") ? ResponsesTranslation.customInput(call.arguments().toString()) : "");
         }

@@ -483,7 +483,7 @@ class ResponsesTranslationTest {
     }
 
     @Test
-    void aStreamedCustomToolCallSendsItsInputWholeWhenTheCallEnds() {
+    void aStreamedCustomToolCallSendsItsInputAsItComesAnEscapeCutInTwoWaitingForItsEnd() {
         ResponsesTranslation translation = customTools(true).translation();
         List<JsonNode> events = translateStream(translation,
                 chunk("\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\","
@@ -500,9 +500,9 @@ class ResponsesTranslationTest {
         assertThat(events.stream().map(e -> e.path("type").asText())).containsExactly(
                 "response.created", "response.in_progress",
                 "response.output_item.added",
+                "response.custom_tool_call_input.delta", "response.custom_tool_call_input.delta",
                 "response.output_item.added", "response.function_call_arguments.delta",
-                "response.custom_tool_call_input.delta", "response.custom_tool_call_input.done",
-                "response.output_item.done",
+                "response.custom_tool_call_input.done", "response.output_item.done",
                 "response.function_call_arguments.done", "response.output_item.done",
                 "response.completed");
         JsonNode added = events.get(2).path("item");
@@ -511,16 +511,17 @@ class ResponsesTranslationTest {
         assertThat(added.path("call_id").asText()).isEqualTo("call_a");
         assertThat(added.path("name").asText()).isEqualTo("apply_patch");
         assertThat(added.path("input").asText()).isEmpty();
-        JsonNode delta = events.get(5);
+        JsonNode delta = events.get(3);
         assertThat(delta.path("item_id").asText()).isEqualTo(added.path("id").asText());
         assertThat(delta.path("output_index").asInt()).isZero();
-        assertThat(delta.path("delta").asText()).isEqualTo("*** Begin\n");
-        assertThat(events.get(6).path("input").asText()).isEqualTo("*** Begin\n");
-        JsonNode done = events.get(7).path("item");
+        assertThat(delta.path("delta").asText()).isEqualTo("*** Begin");
+        assertThat(events.get(4).path("delta").asText()).isEqualTo("\n");
+        assertThat(events.get(7).path("input").asText()).isEqualTo("*** Begin\n");
+        JsonNode done = events.get(8).path("item");
         assertThat(done.path("type").asText()).isEqualTo("custom_tool_call");
         assertThat(done.path("input").asText()).isEqualTo("*** Begin\n");
         assertThat(done.path("status").asText()).isEqualTo("completed");
-        assertThat(types(events.get(10).path("response").path("output")))
+        assertThat(types(events.get(events.size() - 1).path("response").path("output")))
                 .containsExactly("custom_tool_call", "function_call");
     }
 
