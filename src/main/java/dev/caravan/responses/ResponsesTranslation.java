@@ -197,15 +197,9 @@ final class ResponsesTranslation implements Translation {
         return part;
     }
 
-    /** A call of a tool as the client declared it: its own name, and its namespace for a namespaced one. */
+    /** A call of a function as the client declared it. */
     ObjectNode functionCallItem(String id, String status, String callId, String chatName, String arguments) {
-        ToolNames.Declared tool = toolNames.declared(chatName);
-        ObjectNode item = Json.MAPPER.createObjectNode().put("id", id).put("type", "function_call")
-                .put("status", status).put("call_id", callId).put("name", tool.name());
-        if (tool.namespace() != null) {
-            item.put("namespace", tool.namespace());
-        }
-        return item.put("arguments", arguments);
+        return callItem("function_call", id, status, callId, chatName).put("arguments", arguments);
     }
 
     /**
@@ -213,13 +207,18 @@ final class ResponsesTranslation implements Translation {
      * took as {@code input}.
      */
     ObjectNode customToolCallItem(String id, String status, String callId, String chatName, String input) {
+        return callItem("custom_tool_call", id, status, callId, chatName).put("input", input);
+    }
+
+    /** A call item with the tool's own name, and its namespace for a namespaced one. */
+    private ObjectNode callItem(String type, String id, String status, String callId, String chatName) {
         ToolNames.Declared tool = toolNames.declared(chatName);
-        ObjectNode item = Json.MAPPER.createObjectNode().put("id", id).put("type", "custom_tool_call")
+        ObjectNode item = Json.MAPPER.createObjectNode().put("id", id).put("type", type)
                 .put("status", status).put("call_id", callId).put("name", tool.name());
         if (tool.namespace() != null) {
             item.put("namespace", tool.namespace());
         }
-        return item.put("input", input);
+        return item;
     }
 
     /** Whether a chat function name stands for a custom tool of the request. */
