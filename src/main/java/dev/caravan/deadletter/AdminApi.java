@@ -2,6 +2,7 @@ package dev.caravan.deadletter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.auth.ApiKeys;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
@@ -10,6 +11,7 @@ import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import org.apache.camel.Exchange;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -25,10 +27,12 @@ public class AdminApi {
     private static final int LIST_LIMIT = 100;
 
     private final DeadLetters deadLetters;
+    private final ApiKeys keys;
     private final byte[] adminKey;
 
-    AdminApi(DeadLetters deadLetters, @Value("${caravan.admin-key:}") String adminKey) {
+    AdminApi(DeadLetters deadLetters, ApiKeys keys, @Value("${caravan.admin-key:}") String adminKey) {
         this.deadLetters = deadLetters;
+        this.keys = keys;
         this.adminKey = adminKey.isBlank() ? null : ("Bearer " + adminKey.strip()).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -57,14 +61,19 @@ public class AdminApi {
      * route then sends through like any other (new request id, logged, and dead-lettered again if it fails).
      */
     public void prepareReplay(Exchange exchange) {
-        JsonNode record = deadLetters.get(id(exchange, "/replay"));
+        JsonNode record = deadLetters.original(id(exchange, "/replay"));
         ClientRequest.identify(exchange, ClientRequest.newId());
         // a translated request (Responses API, Anthropic Messages) was kept as the chat completion it became
         String path = record.path("path").asText();
         exchange.getMessage().setHeader(Exchange.HTTP_URI, OpenAiRequest.Operation.isApiPath(path) ? path
                 : "/v1/chat/completions");
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
-        exchange.setProperty(GatewayKey.PROPERTY, GatewayKey.unlimited(record.path("key").asText("admin")));
+        // as the key's name: its limits apply, as to any of its requests
+        String name = record.path("key").asText("admin");
+        GatewayKey key = new GatewayKey(name, List.of("*"), keys.limitsByName().getOrDefault(name,
+                GatewayKey.Limits.NONE));
+        exchange.setProperty(GatewayKey.PROPERTY, key);
+        exchange.setProperty(GatewayKey.LIMITED, key.limits().any());
     }
 
     private static String id(Exchange exchange, String suffix) {

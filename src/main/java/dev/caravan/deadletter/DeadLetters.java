@@ -18,7 +18,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -36,9 +39,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The dead-letter store: one JSON file per failed request under {@code caravan.dead-letters.dir}, with
- * the request (secret-looking fields masked), the error the client got, and every provider call with its
- * raw error body. Written off the request path by one writer thread; read by the admin API.
+ * The dead-letter store: one JSON file per request whose provider calls failed, under
+ * {@code caravan.dead-letters.dir}, with the request as it was sent (the admin API shows it with secret-looking
+ * fields masked; a replay sends it as it was), the error the client got, and every provider call with its raw
+ * error body. A failure without any provider call (an open breaker, a cool-down) is no dead letter. At most
+ * {@code max-count} records of at most {@code max-age} are kept, the oldest dropped first. Written off the
+ * request path by one writer thread; read by the admin API.
  */
 @Component("deadLetters")
 public class DeadLetters implements Processor {
@@ -49,6 +55,10 @@ public class DeadLetters implements Processor {
             "secret", "token", "access_token");
 
     private final Path dir;
+    private final int maxCount;
+    private final Duration maxAge;
+    /** The ids on disk, oldest first (an id starts with its time); touched by the writer thread only. */
+    private final Deque<String> kept = new ArrayDeque<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "caravan-dead-letters");
         t.setDaemon(true);
@@ -59,15 +69,53 @@ public class DeadLetters implements Processor {
 
     DeadLetters(DeadLetterProperties properties, GatewayMetrics metrics) {
         this.dir = Path.of(properties.dir());
+        this.maxCount = Math.max(1, properties.maxCount());
+        this.maxAge = properties.maxAge();
         this.metrics = metrics;
+        writer.execute(this::loadKept);
     }
 
-    /** Route step: records the failed request of the exchange. */
+    /** Route step: records the failed request of the exchange, if a provider was called at all. */
     @Override
     public void process(Exchange exchange) {
+        List<?> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
+        if (attempts == null || attempts.isEmpty()) {
+            return; // failed fast (open breaker, cool-down): nothing a provider said to keep
+        }
         ObjectNode record = record(exchange);
         metrics.deadLetter();
         writer.execute(() -> write(record));
+    }
+
+    private void loadKept() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".json"))
+                    .map(name -> name.substring(0, name.length() - ".json".length())).sorted().forEach(kept::add);
+        } catch (IOException e) {
+            LOG.error("Dead letters in {} not listed: {}", dir, e.toString());
+        }
+        prune();
+    }
+
+    /** Drops the oldest records past the count limit, and those past the age limit. */
+    private void prune() {
+        String oldestKept = String.format(Locale.ROOT, "%013x", System.currentTimeMillis() - maxAge.toMillis());
+        int dropped = 0;
+        while (!kept.isEmpty() && (kept.size() > maxCount || kept.peekFirst().compareTo(oldestKept) < 0)) {
+            try {
+                Files.deleteIfExists(dir.resolve(kept.pollFirst() + ".json"));
+                dropped++;
+            } catch (IOException e) {
+                LOG.error("Dead letter not dropped: {}", e.toString());
+                break;
+            }
+        }
+        if (dropped > 0) {
+            metrics.deadLettersDropped(dropped);
+        }
     }
 
     private ObjectNode record(Exchange exchange) {
@@ -85,7 +133,7 @@ public class DeadLetters implements Processor {
         if (request != null) {
             record.put("model", request.model());
             try {
-                record.set("request", masked(Json.MAPPER.readTree(request.raw())));
+                record.set("request", Json.MAPPER.readTree(request.raw()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e); // validated when it came in
             }
@@ -129,9 +177,11 @@ public class DeadLetters implements Processor {
             Path tmp = dir.resolve(record.path("id").asText() + ".tmp");
             Files.write(tmp, Json.MAPPER.writeValueAsBytes(record));
             Files.move(tmp, dir.resolve(record.path("id").asText() + ".json"), StandardCopyOption.ATOMIC_MOVE);
+            kept.addLast(record.path("id").asText());
         } catch (IOException e) {
             LOG.error("Dead letter {} not stored: {}", record.path("id").asText(), e.toString());
         }
+        prune();
     }
 
     /** The newest records, without their request bodies. */
@@ -151,14 +201,31 @@ public class DeadLetters implements Processor {
         }
     }
 
-    /** @throws GatewayException 404 when there is no such record */
+    /** A record as the admin API shows it: its request with secret-looking fields masked. */
     public JsonNode get(String id) {
+        ObjectNode record = (ObjectNode) original(id);
+        if (record.has("request")) {
+            masked(record.get("request"));
+        }
+        return record;
+    }
+
+    /**
+     * A record as it was stored, its request as the client sent it (what a replay sends).
+     *
+     * @throws GatewayException 404 when there is no such record
+     */
+    public JsonNode original(String id) {
         Path file = ID.matcher(id).matches() ? dir.resolve(id + ".json") : null;
         if (file == null || !Files.isRegularFile(file)) {
-            throw new GatewayException(new OpenAiError(404, "No dead letter '" + id + "'.", "invalid_request_error",
-                    null, "not_found"));
+            throw new GatewayException(new OpenAiError(404, "No dead letter '" + abbreviate(id) + "'.",
+                    "invalid_request_error", null, "not_found"));
         }
         return read(file);
+    }
+
+    private static String abbreviate(String id) {
+        return id.length() > 64 ? id.substring(0, 64) + "…" : id;
     }
 
     private static JsonNode read(Path file) {

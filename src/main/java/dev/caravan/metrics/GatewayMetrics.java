@@ -24,6 +24,7 @@ public class GatewayMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter deadLetters;
+    private final Counter deadLettersDropped;
 
     private final ModelCatalog catalog;
 
@@ -31,6 +32,8 @@ public class GatewayMetrics {
         this.catalog = catalog;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         deadLetters = Counter.builder("caravan.dead.letters").description("Failed requests kept").register(registry);
+        deadLettersDropped = Counter.builder("caravan.dead.letters.dropped")
+                .description("Dead letters removed for the count or age limit, oldest first").register(registry);
     }
 
     /** One call to a provider; {@code outcome} is {@code ok} or the error class. */
@@ -62,6 +65,10 @@ public class GatewayMetrics {
 
     public void deadLetter() {
         deadLetters.increment();
+    }
+
+    public void deadLettersDropped(int count) {
+        deadLettersDropped.increment(count);
     }
 
     /**
