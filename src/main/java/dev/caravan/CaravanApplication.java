@@ -1,11 +1,13 @@
 package dev.caravan;
 
+import dev.caravan.reload.SwapSafeDirectComponent;
 import dev.caravan.smoke.SmokeCommand;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.context.annotation.Bean;
 
 /**
  * The gateway on its own. Its beans come from {@link CaravanAutoConfiguration}, as in any application embedding
@@ -15,6 +17,17 @@ import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 @SpringBootConfiguration
 @EnableAutoConfiguration(exclude = FlywayAutoConfiguration.class)
 public class CaravanApplication {
+
+    /**
+     * The gateway's {@code direct:} hops, safe while hot reload replaces routes (see
+     * {@link SwapSafeDirectComponent}). Here, not in {@link CaravanAutoConfiguration}: in the gateway's own
+     * application every {@code direct:} endpoint is the gateway's, while an application embedding Caravan keeps
+     * its own {@code direct} component.
+     */
+    @Bean("direct")
+    SwapSafeDirectComponent direct() {
+        return new SwapSafeDirectComponent();
+    }
 
     /** JVM property sizing the common pool, which also runs CompletableFuture's default async tasks. */
     public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";

@@ -37,14 +37,14 @@ public final class AnthropicError {
     /** Anthropic's error type for the error. */
     public static String type(OpenAiError error) {
         return switch (error.status()) {
-            case 400, 405, 422 -> "invalid_request_error";
+            case 400, 405, 414, 422, 431 -> "invalid_request_error";
             case 401 -> "authentication_error";
             case 402, 403 -> "permission_error";
             case 404 -> "not_found_error";
             case 413 -> "request_too_large";
             case 429 -> "rate_limit_error";
             case 503, 529 -> "overloaded_error";
-            case 504 -> "timeout_error";
+            case 408, 504 -> "timeout_error";
             default -> "api_error";
         };
     }

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
@@ -57,7 +56,7 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
             }
             if (msg instanceof HttpRequest request) {
                 received = 0;
-                path = new QueryStringDecoder(request.uri()).path();
+                path = ConnectionGuard.path(request.uri());
                 if (HttpUtil.getContentLength(request, -1L) > limit) {
                     refuse(ctx, msg);
                     return;

@@ -1,5 +1,6 @@
 package dev.caravan.frontdoor;
 
+import dev.caravan.openai.ClientText;
 import dev.caravan.usage.RequestRecord;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
@@ -10,7 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Route step: the {@link RequestRecord} in the body as one logfmt line on the {@code caravan.request}
- * logger. Expected failures are a field of the line, never a stack trace.
+ * logger. Expected failures are a field of the line, never a stack trace. The line is bounded: each value is
+ * cut to a few hundred characters and escaped (see {@link ClientText}), whatever the client sent.
  */
 @Component("requestLog")
 class RequestLog implements Processor {
@@ -34,7 +36,8 @@ class RequestLog implements Processor {
         field(line, "upstream_model", r.upstreamModel());
         if (r.attempts().size() > 1) {
             field(line, "attempts", r.attempts().size());
-            field(line, "chain", r.attempts().stream().map(String::valueOf).collect(Collectors.joining(",")));
+            field(line, "chain", r.attempts().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                    4 * ClientText.LOG_LENGTH);
         }
         field(line, "fallbacks", r.fallbacks());
         field(line, "accepted", r.accepted());
@@ -58,17 +61,26 @@ class RequestLog implements Processor {
     }
 
     private static void field(StringBuilder line, String name, Object value) {
+        field(line, name, value, ClientText.LOG_LENGTH);
+    }
+
+    /**
+     * One {@code name=value} pair. Values may come from the client (model, path, request id, key name): each
+     * is cut to {@code max} characters, and quoted with every control character escaped when it needs quoting,
+     * so a value can neither grow the line without bound nor start a new one.
+     */
+    private static void field(StringBuilder line, String name, Object value, int max) {
         if (value == null) {
             return;
         }
         if (!line.isEmpty()) {
             line.append(' ');
         }
-        String text = value.toString();
+        String text = ClientText.cut(value.toString(), max);
         line.append(name).append('=');
-        if (text.isEmpty() || text.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '=')) {
-            line.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")
-                    .replace("\n", "\\n")).append('"');
+        if (text.isEmpty() || text.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '=' || c == '\\'
+                || ClientText.isControl((char) c))) {
+            line.append('"').append(ClientText.escaped(text, max)).append('"');
         } else {
             line.append(text);
         }

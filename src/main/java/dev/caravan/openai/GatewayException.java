@@ -29,17 +29,28 @@ public class GatewayException extends RuntimeException {
         return retryAfterSeconds;
     }
 
-    /** 404 for a path the gateway does not serve; thrown from the routes with {@code throwException}. */
+    /**
+     * 404 for a path the gateway does not serve; thrown from the routes with {@code throwException}. The
+     * message quotes the client's method and path: it is cut to {@value #ROUTE_MESSAGE} characters.
+     */
     public static class NotFound extends GatewayException {
         public NotFound(String message) {
-            super(new OpenAiError(404, message, "invalid_request_error", null, "not_found"));
+            super(new OpenAiError(404, ClientText.cut(message, ROUTE_MESSAGE), "invalid_request_error", null,
+                    "not_found"));
         }
     }
 
-    /** 405 for a known path called with the wrong method; thrown from the routes with {@code throwException}. */
+    /**
+     * 405 for a known path called with the wrong method; thrown from the routes with {@code throwException}.
+     * The message quotes the client's method and path: it is cut to {@value #ROUTE_MESSAGE} characters.
+     */
     public static class MethodNotAllowed extends GatewayException {
         public MethodNotAllowed(String message) {
-            super(new OpenAiError(405, message, "invalid_request_error", null, "method_not_allowed"));
+            super(new OpenAiError(405, ClientText.cut(message, ROUTE_MESSAGE), "invalid_request_error", null,
+                    "method_not_allowed"));
         }
     }
+
+    /** Characters of a message the routes build from the request line, at most. */
+    public static final int ROUTE_MESSAGE = 300;
 }

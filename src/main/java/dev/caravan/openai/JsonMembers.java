@@ -26,10 +26,28 @@ public final class JsonMembers {
     }
 
     /**
+     * Looks inside one member's value during the scan, instead of skipping it: called with the parser on the
+     * value's first token, it must leave the parser on the value's last token (as
+     * {@link JsonParser#skipChildren()} does).
+     */
+    @FunctionalInterface
+    public interface Inspector {
+        void inspect(JsonParser parser) throws IOException;
+    }
+
+    /**
      * @throws IOException when the bytes are not exactly one JSON object, or it has a member twice (the
      *                     gateway would read one {@code model} and a provider the other)
      */
     public static JsonMembers scan(byte[] json) throws IOException {
+        return scan(json, null, null);
+    }
+
+    /**
+     * As {@link #scan(byte[])}, with the value of the top-level member {@code inspected} (an object or array)
+     * walked by {@code inspector} in the same pass: still one pass over the bytes, and no tree.
+     */
+    public static JsonMembers scan(byte[] json, String inspected, Inspector inspector) throws IOException {
         Map<String, Member> members = new HashMap<>();
         try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -42,6 +60,8 @@ public final class JsonMembers {
                 String text = null;
                 if (value == JsonToken.VALUE_STRING) {
                     text = p.getText();
+                } else if (value.isStructStart() && inspector != null && name.equals(inspected)) {
+                    inspector.inspect(p);
                 } else if (value.isStructStart()) {
                     p.skipChildren();
                 }

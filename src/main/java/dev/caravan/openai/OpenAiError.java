@@ -7,14 +7,21 @@ import java.io.UncheckedIOException;
 
 /**
  * The error object every client sees: {@code {"error":{"message","type","param","code"}}} with a string
- * {@code code} (OpenAI SDKs break on numeric codes) and the HTTP status it is sent with.
+ * {@code code} (OpenAI SDKs break on numeric codes) and the HTTP status it is sent with. Messages that quote
+ * what a client sent quote a {@link ClientText#excerpt}; whatever a message holds, it is cut at
+ * {@value #MAX_MESSAGE} characters, so no client input comes back whole.
  */
 public record OpenAiError(int status, String message, String type, String param, String code) {
+
+    /** Characters of a message, at most. */
+    public static final int MAX_MESSAGE = 4000;
 
     public OpenAiError {
         if (code == null || code.isBlank()) {
             throw new IllegalArgumentException("an OpenAI error needs a string code");
         }
+        message = ClientText.cut(message, MAX_MESSAGE);
+        param = ClientText.cut(param, ClientText.ECHO_LENGTH);
     }
 
     public static OpenAiError invalidRequest(String code, String message, String param) {
@@ -22,7 +29,7 @@ public record OpenAiError(int status, String message, String type, String param,
     }
 
     public byte[] toJson() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + message.length());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + (message == null ? 0 : message.length()));
         try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectFieldStart("error");

@@ -1,11 +1,13 @@
 package dev.caravan.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -29,22 +31,28 @@ public final class OpenAiRequest {
                 Map.entry("response_format", Kind.OBJECT), Map.entry("stop", Kind.STRING_OR_ARRAY),
                 Map.entry("logprobs", Kind.BOOLEAN), Map.entry("top_logprobs", Kind.INTEGER),
                 Map.entry("parallel_tool_calls", Kind.BOOLEAN), Map.entry("user", Kind.STRING)),
-                Set.of("model", "messages")),
+                Set.of("model", "messages"),
+                // what a provider would refuse anyway, and what would skew the limits' estimate; the bounds of
+                // max_completion_tokens, temperature, top_p and the like are each provider's to judge
+                Map.of("max_tokens", 1L, "n", 1L)),
         EMBEDDINGS("/embeddings", "list", Map.of(
                 "model", Kind.STRING, "input", Kind.STRING_OR_ARRAY, "dimensions", Kind.INTEGER,
                 "encoding_format", Kind.STRING, "user", Kind.STRING),
-                Set.of("model", "input"));
+                Set.of("model", "input"), Map.of());
 
         private final String path;
         private final String responseObject;
         private final Map<String, Kind> types;
         private final Set<String> required;
+        private final Map<String, Long> minimums;
 
-        Operation(String path, String responseObject, Map<String, Kind> types, Set<String> required) {
+        Operation(String path, String responseObject, Map<String, Kind> types, Set<String> required,
+                  Map<String, Long> minimums) {
             this.path = path;
             this.responseObject = responseObject;
             this.types = types;
             this.required = required;
+            this.minimums = minimums;
         }
 
         /** Whether a gateway API path is an operation's ({@code /v1} and the operation's path). */
@@ -114,16 +122,19 @@ public final class OpenAiRequest {
     }
 
     /**
-     * Validates a body: JSON syntax, required members and the types of the members the gateway knows.
-     * Unknown members are kept as they are.
+     * Validates a body: JSON syntax, required members, the types of the members the gateway knows, the
+     * lower bounds of {@code max_tokens} and {@code n}, and the shape of {@code messages} (not empty, each an
+     * object, each {@code content} a string, an array or null), checked in the same single pass over the bytes.
+     * Unknown members are kept as they are; the body is never re-serialised.
      *
-     * @throws GatewayException 400 with {@code invalid_json}, {@code missing_required_parameter} or
-     *                          {@code invalid_type}
+     * @throws GatewayException 400 with {@code invalid_json}, {@code missing_required_parameter},
+     *                          {@code invalid_type}, {@code empty_array} or {@code integer_below_min_value}
      */
     public static OpenAiRequest parse(Operation operation, byte[] body) {
         JsonMembers members;
+        MessagesCheck messages = operation == Operation.CHAT_COMPLETIONS ? new MessagesCheck() : null;
         try {
-            members = JsonMembers.scan(body);
+            members = JsonMembers.scan(body, "messages", messages);
         } catch (JsonMembers.NotAnObject e) {
             throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
                     "The request body must be a JSON object.", null));
@@ -147,7 +158,88 @@ public final class OpenAiRequest {
                         "Invalid type for '" + name + "': expected " + kind.description + ".", name));
             }
         });
+        if (messages != null && messages.problem != null) {
+            throw new GatewayException(messages.problem);
+        }
+        operation.minimums.forEach((name, minimum) -> atLeast(members, body, name, minimum));
         return new OpenAiRequest(operation, body, members);
+    }
+
+    /** @throws GatewayException 400 {@code integer_below_min_value} when the integer member is below the minimum */
+    private static void atLeast(JsonMembers members, byte[] body, String name, long minimum) {
+        JsonMembers.Member m = members.get(name);
+        if (m == null || m.token() != JsonToken.VALUE_NUMBER_INT) {
+            return;
+        }
+        JsonNode value;
+        try {
+            value = members.tree(body, name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // scanned whole above
+        }
+        if (value.bigIntegerValue().compareTo(BigInteger.valueOf(minimum)) < 0) {
+            throw new GatewayException(OpenAiError.invalidRequest("integer_below_min_value", "Invalid '" + name
+                    + "': integer below minimum value. Expected a value >= " + minimum + ", but got "
+                    + ClientText.excerpt(value.asText()) + " instead.", name));
+        }
+    }
+
+    /**
+     * The checks of {@code messages} made during the scan: an array that is not empty, of objects, whose
+     * {@code content} is a string, an array (of parts) or null. Keeps the first problem, answered once the
+     * body's syntax, required members and types are known to be right. Leaves anything else (roles, parts)
+     * to the provider.
+     */
+    private static final class MessagesCheck implements JsonMembers.Inspector {
+        private OpenAiError problem;
+
+        @Override
+        public void inspect(JsonParser p) throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                p.skipChildren(); // the type check answers
+                return;
+            }
+            int index = 0;
+            for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken(), index++) {
+                if (item != JsonToken.START_OBJECT) {
+                    invalidType("messages[" + index + "]", "an object", item);
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    boolean content = p.currentName().equals("content");
+                    JsonToken value = p.nextToken();
+                    if (content && value != JsonToken.VALUE_STRING && value != JsonToken.START_ARRAY
+                            && value != JsonToken.VALUE_NULL) {
+                        invalidType("messages[" + index + "].content", "one of a string or array of objects", value);
+                    }
+                    p.skipChildren();
+                }
+            }
+            if (index == 0 && problem == null) {
+                problem = OpenAiError.invalidRequest("empty_array", "Invalid 'messages': empty array. Expected an "
+                        + "array with minimum length 1, but got an empty array instead.", "messages");
+            }
+        }
+
+        private void invalidType(String param, String expected, JsonToken got) {
+            if (problem == null) {
+                problem = OpenAiError.invalidRequest("invalid_type", "Invalid type for '" + param + "': expected "
+                        + expected + ", but got " + describe(got) + " instead.", param);
+            }
+        }
+
+        private static String describe(JsonToken token) {
+            return switch (token) {
+                case VALUE_NULL -> "null";
+                case VALUE_STRING -> "a string";
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+                case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+                case START_OBJECT -> "an object";
+                case START_ARRAY -> "an array";
+                default -> "a " + token.asString();
+            };
+        }
     }
 
     public Operation operation() {

@@ -7,6 +7,7 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
+import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelCatalog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,6 +112,11 @@ final class LlmProducer extends DefaultAsyncProducer {
         private final byte[] body;
         private final boolean stream;
         private final AsyncCallback callback;
+        /**
+         * Every provider of the request's chain was skipped by its breaker, and this one is the least bad: it is
+         * tried once, past its breaker (whose state it still reports to).
+         */
+        private final boolean panic;
         private int attempt = 1;
 
         Call(Exchange exchange, OpenAiRequest request, NativeRequest nativeRequest, byte[] body, boolean stream,
@@ -121,6 +127,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             this.body = body;
             this.stream = stream;
             this.callback = callback;
+            this.panic = FallbackChain.panicking(exchange, endpoint.provider());
         }
 
         void send() {
@@ -130,7 +137,9 @@ final class LlmProducer extends DefaultAsyncProducer {
                         "the provider was stopped"));
                 return;
             }
-            if (!endpoint.circuitBreaker().tryAcquirePermission()) {
+            if (!panic && !endpoint.circuitBreaker().tryAcquirePermission()) {
+                FallbackChain.skippedByBreaker(exchange, endpoint.provider(),
+                        exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class));
                 finish(UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_UNAVAILABLE,
                         "its circuit breaker is open", false));
                 return;
@@ -155,7 +164,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                 } catch (UpstreamException e) {
                     retryOrFinish(attempted(started, e));
                 } catch (RuntimeException e) {
-                    endpoint.circuitBreaker().releasePermission();
+                    releasePermission();
                     finish(e);
                 }
             });
@@ -197,7 +206,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                 if (cause instanceof UpstreamException e) {
                     retryOrFinish(attempted(started, e));
                 } else if (cause != null) {
-                    endpoint.circuitBreaker().releasePermission();
+                    releasePermission();
                     finish(cause);
                 } else {
                     attempted(started, null);
@@ -227,9 +236,16 @@ final class LlmProducer extends DefaultAsyncProducer {
             }
         }
 
-        /** The wait before the next attempt, or -1 for none. */
+        /** A call made past the breaker took no permission. */
+        private void releasePermission() {
+            if (!panic) {
+                endpoint.circuitBreaker().releasePermission();
+            }
+        }
+
+        /** The wait before the next attempt, or -1 for none (a call past the breaker is not retried). */
         private long retryDelayMillis(UpstreamException e) {
-            if (!e.retryable() || attempt > endpoint.retries()) {
+            if (!e.retryable() || attempt > endpoint.retries() || panic) {
                 return -1;
             }
             long max = endpoint.retryMaxDelayMillis();

@@ -4,6 +4,9 @@ import dev.caravan.reload.RouteSet.Kind;
 import dev.caravan.reload.RouteSet.Unit;
 import java.io.IOException;
 import java.lang.ref.SoftReference;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -106,6 +109,8 @@ public class HotReload implements StartupListener {
     private final Object swapDone = new Object();
     /** The files of the last rejected set: not checked (nor logged) again until they change. */
     private Map<Path, String> rejected;
+    /** Why the files could not be listed at the last poll: logged once, not at every poll. */
+    private String unreadable;
 
     HotReload(CamelContext camel, ConfigurableEnvironment environment, List<ReloadableSettings> settings,
               ReloadProperties properties) throws Exception {
@@ -169,6 +174,12 @@ public class HotReload implements StartupListener {
         poller.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
         LOG.info("Hot reload: watching {} route file(s) in {} and {} every {} ms", routeFiles.size(), routeDirs,
                 configFiles.paths(), interval);
+        if (!routeFiles.isEmpty() && !(camel.hasComponent("direct") instanceof SwapSafeDirectComponent)) {
+            LOG.info("Hot reload: direct: is the application's own component, not Caravan's swap-safe one (which "
+                    + "only the gateway's own application registers): a request reaching a route the instant a reload "
+                    + "replaces it may fail; declare a bean 'direct' of type {} to avoid that",
+                    SwapSafeDirectComponent.class.getName());
+        }
     }
 
     /** The files that serve, with their versions. */
@@ -224,6 +235,7 @@ public class HotReload implements StartupListener {
             Map<Path, String> routeFiles = readRouteFiles();
             Map<Path, String> config = readConfigFiles();
             Map<Path, String> all = allFiles(routeFiles, config);
+            unreadable = null;
             Live current = live;
             if (routeFiles.equals(current.routeFiles()) && config.equals(current.configFiles())) {
                 rejected = null;
@@ -248,11 +260,17 @@ public class HotReload implements StartupListener {
                         RouteSet.firstLine(e));
             }
         } catch (IOException | RuntimeException e) {
-            LOG.error("Reload: cannot read the files: {}", RouteSet.firstLine(e));
+            // once until it changes, not at every poll
+            String problem = RouteSet.firstLine(e);
+            if (!problem.equals(unreadable)) {
+                LOG.error("Reload: cannot read the files: {}", problem);
+            }
+            unreadable = problem;
         }
     }
 
     private Candidate prepare(Map<Path, String> routeFiles, Map<Path, String> config) throws ReloadRejected {
+        readable(config);
         Map<Path, String> editedConfig = new LinkedHashMap<>(config);
         editedConfig.entrySet().removeIf(e -> e.getValue().equals(live.configFiles().get(e.getKey())));
         Map<Path, String> names = new LinkedHashMap<>();
@@ -541,22 +559,59 @@ public class HotReload implements StartupListener {
             }
             try (Stream<Path> paths = Files.walk(routeDirs.get(i))) {
                 for (Path path : paths.filter(Files::isRegularFile).filter(matcher::matches).toList()) {
-                    files.put(path, Files.readString(path, StandardCharsets.UTF_8));
+                    files.put(path, read(path));
                 }
             }
         }
         return files;
     }
 
-    private Map<Path, String> readConfigFiles() throws IOException {
+    private Map<Path, String> readConfigFiles() {
         Map<Path, String> files = new TreeMap<>();
         for (Path path : configFiles.paths()) {
-            files.put(path, Files.readString(path, StandardCharsets.UTF_8));
+            files.put(path, read(path));
         }
         return files;
     }
 
+    /**
+     * Marks the content of a file that is not UTF-8 text or cannot be read: no text decodes to an unpaired
+     * surrogate, so no file's text starts with it. It is followed by the reason and, for a file that is not
+     * text, the digest of its bytes: the set is rejected once and not again until the file changes.
+     */
+    private static final char UNREADABLE = '\uD800';
+
+    /** The file's text, or {@link #UNREADABLE} and why it has none. */
+    static String read(Path path) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            return UNREADABLE + "cannot be read (" + e.getClass().getSimpleName() + ")";
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return UNREADABLE + "is not UTF-8 text (a binary file?); " + bytes.length + " bytes, sha256 "
+                    + sha256(bytes);
+        }
+    }
+
+    /** @throws ReloadRejected naming the first file of the set that is not text or cannot be read */
+    private static void readable(Map<Path, String> files) throws ReloadRejected {
+        for (Map.Entry<Path, String> file : files.entrySet()) {
+            String content = file.getValue();
+            if (!content.isEmpty() && content.charAt(0) == UNREADABLE) {
+                String reason = content.substring(1);
+                int digest = reason.indexOf("; ");
+                throw new ReloadRejected(name(file.getKey()), 0, digest < 0 ? reason : reason.substring(0, digest));
+            }
+        }
+    }
+
     private static List<RouteFile> parse(Map<Path, String> files) throws ReloadRejected {
+        readable(files);
         List<RouteFile> parsed = new ArrayList<>();
         for (Map.Entry<Path, String> file : files.entrySet()) {
             parsed.add(RouteFile.parse(name(file.getKey()), file.getValue()));
@@ -584,9 +639,12 @@ public class HotReload implements StartupListener {
     }
 
     static String sha256(String content) {
+        return sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

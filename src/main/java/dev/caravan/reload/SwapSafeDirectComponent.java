@@ -12,7 +12,6 @@ import org.apache.camel.component.direct.DirectConsumerNotAvailableException;
 import org.apache.camel.component.direct.DirectEndpoint;
 import org.apache.camel.support.DefaultAsyncProducer;
 import org.apache.camel.util.StringHelper;
-import org.springframework.stereotype.Component;
 
 /**
  * Camel's {@code direct:} component, with producers that look their consumer up on every call. Camel's own
@@ -20,9 +19,14 @@ import org.springframework.stereotype.Component;
  * after a reload replaced a route, a second thread using the same producer can see the new counter with
  * the old (stopped) consumer, and its request fails with "SendProcessor has not been started". The lookup
  * reads a concurrent map; only a missing consumer takes Camel's locked, waiting path.
+ *
+ * <p>Only the gateway's own application ({@code CaravanApplication}) registers it, as {@code direct}: there
+ * every {@code direct:} endpoint is the gateway's. Caravan embedded in another application leaves that
+ * application's {@code direct} component as it is (Camel's own, or the application's); an application that
+ * reloads Caravan's route files under load and wants the same safety declares a bean named {@code direct} of
+ * this type itself.
  */
-@Component("direct")
-class SwapSafeDirectComponent extends DirectComponent {
+public class SwapSafeDirectComponent extends DirectComponent {
 
     /** The running consumers by key, as the component's own (locked) map has them. */
     private final Map<String, DirectConsumer> running = new ConcurrentHashMap<>();

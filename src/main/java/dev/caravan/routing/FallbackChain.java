@@ -4,10 +4,15 @@ import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.provider.LlmComponent;
+import dev.caravan.provider.UpstreamException;
 import dev.caravan.reload.ReloadableSettings;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +35,10 @@ public class FallbackChain implements ReloadableSettings {
     static final String LONG_CONTEXT = "caravanLongContext";
     /** Exchange property: how many times the request fell back. */
     public static final String TAKEN = "caravanFallbacksTaken";
+    /** Exchange property: the providers of the chain skipped because their breaker was open, with their model. */
+    static final String SKIPPED = "caravanSkippedByBreaker";
+    /** Exchange property: the provider tried past its open breaker, every provider of the chain being skipped. */
+    static final String PANIC = "caravanPanic";
 
     /** The chains and long-context models, replaced whole on reload. */
     private record Chains(Map<String, List<String>> fallbacks, Map<String, String> longContext) {
@@ -42,11 +51,14 @@ public class FallbackChain implements ReloadableSettings {
     private volatile Chains chains;
     private final ResolveModel resolver;
     private final GatewayMetrics metrics;
+    private final CircuitBreakerRegistry breakers;
 
-    FallbackChain(RoutingProperties properties, ResolveModel resolver, GatewayMetrics metrics) {
+    FallbackChain(RoutingProperties properties, ResolveModel resolver, GatewayMetrics metrics,
+                  CircuitBreakerRegistry breakers) {
         this.metrics = metrics;
         this.chains = new Chains(properties);
         this.resolver = resolver;
+        this.breakers = breakers;
     }
 
     @Override
@@ -94,16 +106,86 @@ public class FallbackChain implements ReloadableSettings {
         return exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
     }
 
-    /** Routes the request to the next model of the chain; rethrows the failure when none is usable. */
+    /**
+     * Routes the request to the next model of the chain. Once none is left, a chain whose providers were all
+     * skipped by their open breakers does not answer 503 at once (like Envoy's panic threshold): the request
+     * is tried once on the least bad of them, past its breaker. Else rethrows the failure.
+     */
     public void next(Exchange exchange) {
         @SuppressWarnings("unchecked")
         Deque<String> remaining = exchange.getProperty(REMAINING, Deque.class);
-        while (!remaining.isEmpty()) {
+        while (remaining != null && !remaining.isEmpty()) {
             if (routeTo(exchange, remaining.poll())) {
                 return;
             }
         }
-        throw (RuntimeException) failure(exchange);
+        if (!panic(exchange)) {
+            throw (RuntimeException) failure(exchange);
+        }
+    }
+
+    /**
+     * Called by the provider when its breaker refuses the call: remembers the provider and its model, for
+     * {@link #next} to fall back on when the whole chain is open.
+     */
+    public static void skippedByBreaker(Exchange exchange, String provider, String upstreamModel) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> skipped = exchange.getProperty(SKIPPED, Map.class);
+        if (skipped == null) {
+            skipped = new LinkedHashMap<>(4);
+            exchange.setProperty(SKIPPED, skipped);
+        }
+        skipped.putIfAbsent(provider, upstreamModel);
+    }
+
+    /** Whether the provider is to be called past its breaker: the chain is open and it is the least bad. */
+    public static boolean panicking(Exchange exchange, String provider) {
+        return provider.equals(exchange.getProperty(PANIC, String.class));
+    }
+
+    /**
+     * Points the request at the provider with the lowest failure rate of those its chain skipped by their
+     * breaker (half-open ones first: their trials are under way), when every provider the request reached was
+     * skipped so and none was tried past its breaker yet.
+     */
+    private boolean panic(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> skipped = exchange.getProperty(SKIPPED, Map.class);
+        if (skipped == null || exchange.getProperty(PANIC) != null
+                || !(failure(exchange) instanceof UpstreamException failure)
+                || !skipped.containsKey(failure.provider()) || attemptedUpstream(exchange)) {
+            return false;
+        }
+        String leastBad = null;
+        float lowest = Float.MAX_VALUE;
+        for (String provider : skipped.keySet()) {
+            CircuitBreaker breaker = breakers.find(provider).orElse(null);
+            if (breaker == null) {
+                continue;
+            }
+            float rate = Math.max(0, breaker.getMetrics().getFailureRate())
+                    + (breaker.getState() == CircuitBreaker.State.HALF_OPEN ? 0 : 100);
+            if (rate < lowest) {
+                lowest = rate;
+                leastBad = provider;
+            }
+        }
+        if (leastBad == null) {
+            return false;
+        }
+        String from = exchange.getProperty(ModelCatalog.PROVIDER, String.class);
+        exchange.setProperty(PANIC, leastBad);
+        exchange.setProperty(ModelCatalog.PROVIDER, leastBad);
+        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, skipped.get(leastBad));
+        exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
+        metrics.fallback(from);
+        return true;
+    }
+
+    /** Whether any provider was called for the request (an attempt is recorded for every call). */
+    private static boolean attemptedUpstream(Exchange exchange) {
+        List<?> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
+        return attempts != null && !attempts.isEmpty();
     }
 
     /** Points the request at a model, if it is routable and the caller's key may use it. */

@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import dev.caravan.auth.GatewayKey;
+import dev.caravan.openai.ClientText;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
@@ -11,7 +12,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Route step: picks the provider and upstream model for the request's {@code model}, or answers 404
- * before any upstream call. A model the caller's key may not use is reported exactly like an unknown one.
+ * before any upstream call. A model the caller's key may not use is reported exactly like an unknown one. The
+ * message quotes the name the client sent, cut to a few hundred characters.
  */
 @Component("resolveModel")
 class ResolveModel implements Processor {
@@ -33,7 +35,7 @@ class ResolveModel implements Processor {
     ModelCatalog.Route resolve(String model, GatewayKey key) {
         return catalog.resolve(model)
                 .filter(r -> key.allows(model, r.canonicalName()))
-                .orElseThrow(() -> new GatewayException(new OpenAiError(404, "The model '" + model
+                .orElseThrow(() -> new GatewayException(new OpenAiError(404, "The model '" + ClientText.excerpt(model)
                         + "' does not exist or you do not have access to it.", "invalid_request_error", "model",
                         "model_not_found")));
     }

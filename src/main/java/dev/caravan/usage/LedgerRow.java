@@ -1,6 +1,7 @@
 package dev.caravan.usage;
 
 import dev.caravan.frontdoor.ClientRequest;
+import dev.caravan.openai.ClientText;
 import dev.caravan.openai.Usage;
 import dev.caravan.provider.Attempt;
 import java.math.BigDecimal;
@@ -27,8 +28,8 @@ record LedgerRow(String id, String requestId, long at, String keyName, String me
 
     static LedgerRow of(RequestRecord r) {
         Usage u = r.usage();
-        // cut to the columns' widths: the path and model come from clients, and one row the database refuses
-        // must not hold up the others
+        // cut to the columns' widths, without NUL: the path and model come from clients, and one row the
+        // database refuses must not hold up the others
         return new LedgerRow(ClientRequest.newId(), cut(r.requestId(), 128), r.time().toEpochMilli(), cut(r.key(), 200),
                 cut(r.method(), 16), cut(r.path(), 500), cut(r.model(), 300), cut(r.provider(), 100),
                 cut(r.upstreamModel(), 300), r.status(), cut(r.error(), 100),
@@ -52,8 +53,9 @@ record LedgerRow(String id, String requestId, long at, String keyName, String me
         return new AttemptRow(cut(a.provider(), 100), cut(a.upstreamModel(), 300), cut(a.outcome(), 100), a.millis());
     }
 
-    private static String cut(String text, int length) {
-        return text == null || text.length() <= length ? text : text.substring(0, length);
+    /** The text as a column of {@code length} characters takes it (see {@link ClientText#storable}). */
+    static String cut(String text, int length) {
+        return ClientText.storable(text, length);
     }
 
     /** The UTC day, as reports group by it. */

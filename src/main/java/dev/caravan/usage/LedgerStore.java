@@ -58,8 +58,8 @@ class LedgerStore {
                 for (int seq = 0; seq < row.attempts().size(); seq++) {
                     LedgerRow.AttemptRow a = row.attempts().get(seq);
                     if (!a.outcome().equals("200")) { // most requests have one call, which answered: no row
-                        failedCalls.add(new Object[] {row.id(), seq, a.provider(), a.upstreamModel(), a.outcome(),
-                                a.millis()});
+                        failedCalls.add(new Object[] {row.id(), seq, LedgerRow.cut(a.provider(), 100),
+                                LedgerRow.cut(a.upstreamModel(), 300), LedgerRow.cut(a.outcome(), 100), a.millis()});
                     }
                 }
             }
@@ -72,20 +72,24 @@ class LedgerStore {
         return written == null ? 0 : written;
     }
 
+    /**
+     * The row's values, made storable again (cut to the columns' widths, no NUL): a row spooled by an earlier
+     * version may not be.
+     */
     private static void setRecord(PreparedStatement ps, LedgerRow row) throws SQLException {
         int i = 0;
         ps.setString(++i, row.id());
-        ps.setString(++i, row.requestId());
+        ps.setString(++i, LedgerRow.cut(row.requestId(), 128));
         ps.setObject(++i, OffsetDateTime.ofInstant(Instant.ofEpochMilli(row.at()), ZoneOffset.UTC));
         ps.setString(++i, row.day());
-        ps.setString(++i, row.keyName());
-        ps.setString(++i, row.method());
-        ps.setString(++i, row.path());
-        ps.setString(++i, row.model());
-        ps.setString(++i, row.provider());
-        ps.setString(++i, row.upstreamModel());
+        ps.setString(++i, LedgerRow.cut(row.keyName(), 200));
+        ps.setString(++i, LedgerRow.cut(row.method(), 16));
+        ps.setString(++i, LedgerRow.cut(row.path(), 500));
+        ps.setString(++i, LedgerRow.cut(row.model(), 300));
+        ps.setString(++i, LedgerRow.cut(row.provider(), 100));
+        ps.setString(++i, LedgerRow.cut(row.upstreamModel(), 300));
         ps.setInt(++i, row.status());
-        ps.setString(++i, row.error());
+        ps.setString(++i, LedgerRow.cut(row.error(), 100));
         setLong(ps, ++i, row.promptTokens());
         setLong(ps, ++i, row.completionTokens());
         setLong(ps, ++i, row.cachedTokens());

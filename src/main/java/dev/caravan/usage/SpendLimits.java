@@ -8,7 +8,12 @@ import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.routing.ModelCatalog;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,16 +24,23 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.DependsOn;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Per key name: daily and monthly spend caps, requests and tokens per minute. A request reserves its
@@ -44,17 +56,31 @@ public class SpendLimits {
     /** Tokens a single request is estimated at, at most: far past any model, far below overflow. */
     private static final long MAX_ESTIMATE = 1_000_000_000L;
 
+    private static final Logger LOG = LoggerFactory.getLogger(SpendLimits.class);
+
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate transactions;
     private final PriceBook prices;
     private final long defaultMaxTokens;
     private final Clock clock;
+    /** Longest wait for a pooled connection when reserving (the pool's own wait is for the ledger). */
+    private final Duration databaseWait;
+    /** Longest time a reservation's statements and commit may take. */
+    private final Duration databaseTimeout;
+    /** How long after a failure reservations fail at once, before one tries the database again. */
+    private final Duration databaseRetry;
+    /** Until when (System.nanoTime()) reservations fail at once; {@code null} while the database answers. */
+    private final AtomicReference<Long> awayUntil = new AtomicReference<>();
+    /** Set while one reservation tries whether the database is back; the others fail at once meanwhile. */
+    private final AtomicBoolean probing = new AtomicBoolean();
 
     @Autowired
-    SpendLimits(JdbcTemplate jdbc, TransactionTemplate transactions, PriceBook prices,
+    SpendLimits(JdbcTemplate jdbc, PriceBook prices,
                 @Value("${caravan.limits.default-max-tokens:4096}") long defaultMaxTokens, ApiKeys keys,
-                GatewayMetrics metrics) {
-        this(jdbc, transactions, prices, defaultMaxTokens, Clock.systemUTC());
+                GatewayMetrics metrics,
+                @Value("${caravan.limits.database-wait:1s}") Duration databaseWait,
+                @Value("${caravan.limits.database-timeout:2s}") Duration databaseTimeout,
+                @Value("${caravan.limits.database-retry:1s}") Duration databaseRetry) {
+        this(jdbc, prices, defaultMaxTokens, Clock.systemUTC(), databaseWait, databaseTimeout, databaseRetry);
         meterBudgets(metrics, keys.limitsByName());
         keys.onLimitsChanged(limits -> meterBudgets(metrics, limits));
     }
@@ -82,13 +108,15 @@ public class SpendLimits {
     /** The budgets the gauges read, by key name. */
     private volatile Map<String, GatewayKey.Limits> budgets = Map.of();
 
-    SpendLimits(JdbcTemplate jdbc, TransactionTemplate transactions, PriceBook prices, long defaultMaxTokens,
-                Clock clock) {
+    SpendLimits(JdbcTemplate jdbc, PriceBook prices, long defaultMaxTokens, Clock clock, Duration databaseWait,
+                Duration databaseTimeout, Duration databaseRetry) {
         this.jdbc = jdbc;
-        this.transactions = transactions;
         this.prices = prices;
         this.defaultMaxTokens = defaultMaxTokens;
         this.clock = clock;
+        this.databaseWait = databaseWait;
+        this.databaseTimeout = databaseTimeout;
+        this.databaseRetry = databaseRetry;
     }
 
     /**
@@ -96,6 +124,10 @@ public class SpendLimits {
      * answers 429 ({@code rate_limit_exceeded}, {@code insufficient_quota}) with a {@code Retry-After}.
      * The estimate is the prompt at three bytes a token and the completion at its {@code max_tokens}
      * ({@code caravan.limits.default-max-tokens} without one) per choice, at the resolved model's price.
+     * While the usage database is away it answers 503 {@code limits_unavailable} at once: a connection is
+     * waited for {@code caravan.limits.database-wait} at most, the reservation takes
+     * {@code caravan.limits.database-timeout} at most, and after a failure the next reservations fail without
+     * trying for {@code caravan.limits.database-retry}, then one tries while the others still fail.
      */
     public void reserve(Exchange exchange) throws InvalidPayloadException {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
@@ -119,13 +151,113 @@ public class SpendLimits {
                 limits.dailyBudget() != null ? "day:" + today : null,
                 limits.monthlyBudget() != null ? "month:" + YearMonth.from(today) : null,
                 cost, prompt + completion);
-        try {
-            transactions.executeWithoutResult(status -> hold(reservation, limits, now, today));
-        } catch (DataAccessException | TransactionException e) {
-            throw new GatewayException(new OpenAiError(503, "Spend limits cannot be checked: the usage database "
-                    + "is unavailable.", "server_error", null, "limits_unavailable"), 5L);
+        if (!mayTry()) {
+            throw limitsUnavailable();
         }
+        try {
+            inTransaction(() -> hold(reservation, limits, now, today));
+        } catch (SQLException | DataAccessException | TransactionException e) {
+            if (e instanceof ConcurrencyFailureException) { // a deadlock or lock wait: the database answers
+                answered();
+            } else {
+                away(e);
+            }
+            throw limitsUnavailable();
+        } catch (RuntimeException | Error e) { // a limit reached (429), or a fault of the gateway's own
+            answered();
+            throw e;
+        }
+        answered();
         exchange.setProperty(Reservation.PROPERTY, reservation);
+    }
+
+    private GatewayException limitsUnavailable() {
+        return new GatewayException(new OpenAiError(503, "Spend limits cannot be checked: the usage database "
+                + "is unavailable.", "server_error", null, "limits_unavailable"),
+                Math.max(1, databaseRetry.toSeconds()));
+    }
+
+    /** Whether a reservation may use the database: it answers, or this one is the one to try it again. */
+    private boolean mayTry() {
+        Long until = awayUntil.get();
+        return until == null || System.nanoTime() - until >= 0 && probing.compareAndSet(false, true);
+    }
+
+    /** The database answered (a limit reached included): reservations use it again. */
+    private void answered() {
+        if (awayUntil.getAndSet(null) != null) {
+            LOG.info("The usage database answers again: keys with limits are served");
+        }
+        probing.set(false);
+    }
+
+    /** The database failed: reservations fail at once for {@code databaseRetry}. One line, no stack trace. */
+    private void away(Exception e) {
+        if (awayUntil.getAndSet(System.nanoTime() + databaseRetry.toNanos()) == null) {
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            LOG.warn("The usage database is unavailable ({}): keys with limits get 503 limits_unavailable until "
+                    + "it answers; tried again every {} ms", cause.getMessage() == null
+                    ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse(""),
+                    databaseRetry.toMillis());
+        }
+        probing.set(false);
+    }
+
+    /**
+     * Runs the work in one transaction on a connection waited for {@code databaseWait} at most, its statements
+     * and commit bounded by {@code databaseTimeout}. Bound to the thread as Spring's transactions are, so
+     * {@code jdbc} takes part; a rollback that fails too (the database is gone) adds nothing to the failure.
+     */
+    private void inTransaction(Runnable work) throws SQLException {
+        DataSource dataSource = jdbc.getDataSource();
+        try (Connection connection = connection(dataSource)) {
+            int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, databaseTimeout.toMillis());
+            try {
+                connection.setNetworkTimeout(Runnable::run, timeoutMillis); // reset by the pool on close
+            } catch (SQLFeatureNotSupportedException | AbstractMethodError unsupported) {
+                // the query timeout below still bounds the statements
+            }
+            boolean autoCommit = connection.getAutoCommit();
+            ConnectionHolder holder = new ConnectionHolder(connection, true);
+            holder.setTimeoutInMillis(timeoutMillis);
+            holder.setSynchronizedWithTransaction(true);
+            TransactionSynchronizationManager.bindResource(dataSource, holder);
+            try {
+                if (autoCommit) {
+                    connection.setAutoCommit(false);
+                }
+                work.run();
+                connection.commit();
+            } catch (RuntimeException | SQLException | Error e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException | RuntimeException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed);
+                }
+                throw e;
+            } finally {
+                TransactionSynchronizationManager.unbindResource(dataSource);
+                holder.clear();
+                if (autoCommit) {
+                    try {
+                        connection.setAutoCommit(true);
+                    } catch (SQLException ignored) {
+                        // a broken connection: the pool evicts it
+                    }
+                }
+            }
+        }
+    }
+
+    /** A pooled connection, waited for {@code databaseWait} at most when the pool is Hikari's. */
+    private Connection connection(DataSource dataSource) throws SQLException {
+        if (dataSource instanceof HikariDataSource hikari && hikari.getHikariPoolMXBean() instanceof HikariPool pool) {
+            return pool.getConnection(Math.max(250, databaseWait.toMillis()));
+        }
+        return dataSource.getConnection();
     }
 
     /**
@@ -141,8 +273,13 @@ public class SpendLimits {
             long nextMinute = 60 - now.getEpochSecond() % 60;
             jdbc.update("insert into key_rate (key_name, epoch_minute, requests, tokens) values (?, ?, 0, 0) "
                     + "on conflict do nothing", r.keyName(), r.minute());
-            if (limits.rpm() != null && jdbc.update("update key_rate set requests = requests + 1 "
-                    + "where key_name = ? and epoch_minute = ? and requests < ?", r.keyName(), r.minute(), limits.rpm()) == 0) {
+            // the minute's tokens always take the reservation, capped or not: settle() gives it back, and a
+            // reservation given back without being taken would drift the counter below zero
+            if (limits.rpm() != null && jdbc.update("update key_rate set requests = requests + 1"
+                    + (limits.tpm() == null ? ", tokens = tokens + ?" : "")
+                    + " where key_name = ? and epoch_minute = ? and requests < ?",
+                    limits.tpm() == null ? new Object[] {r.tokens(), r.keyName(), r.minute(), limits.rpm()}
+                            : new Object[] {r.keyName(), r.minute(), limits.rpm()}) == 0) {
                 throw rateLimited("Rate limit reached for '" + r.keyName() + "': " + limits.rpm()
                         + " requests per minute.", nextMinute);
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.CaravanConfiguration;
+import dev.caravan.reload.SwapSafeDirectComponent;
 import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.FakeProviders.Answer;
 import dev.caravan.testing.GatewayTest;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.direct.DirectComponent;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,6 +115,9 @@ class CamelMainHostTest {
         try (ProducerTemplate template = camel.createProducerTemplate()) {
             assertThat(template.requestBody("direct:greet", "Ada", String.class)).isEqualTo("Hello Ada, from the host");
         }
+        // the application's direct: is Camel's own: Caravan's swap-safe one serves only the gateway's own application
+        assertThat(camel.getComponent("direct")).isExactlyInstanceOf(DirectComponent.class);
+        assertThat(camel.getRegistry().findByType(SwapSafeDirectComponent.class)).isEmpty();
     }
 
     @Test

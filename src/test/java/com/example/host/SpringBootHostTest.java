@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.reload.SwapSafeDirectComponent;
 import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.LedgerRows;
@@ -14,6 +15,7 @@ import java.util.List;
 import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.direct.DirectComponent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,9 @@ class SpringBootHostTest {
         assertThat(camel.isStreamCaching()).isTrue();
         assertThat(host.getBean(ProducerTemplate.class).requestBody("direct:greet", "Ada", String.class))
                 .isEqualTo("Hello Ada, from the host");
+        // the application's direct: is Camel's own: Caravan's swap-safe one serves only the gateway's own application
+        assertThat(camel.getComponent("direct")).isExactlyInstanceOf(DirectComponent.class);
+        assertThat(host.getBeansOfType(SwapSafeDirectComponent.class)).isEmpty();
         // Caravan uses the application's infrastructure and adds none of its own
         for (Class<?> type : List.of(DataSource.class, JdbcTemplate.class, TransactionTemplate.class,
                 ProducerTemplate.class)) {

@@ -32,23 +32,23 @@ class OpenAiRequestTest {
 
     @Test
     void unchangedModelSendsTheSameBytes() {
-        OpenAiRequest request = chat("{\"model\":\"m\",\"messages\":[]}");
+        OpenAiRequest request = chat("{\"model\":\"m\",\"messages\":[{}]}");
 
         assertThat(request.draft().bytes("m")).isSameAs(request.raw());
     }
 
     @Test
     void readsModelAndStream() {
-        OpenAiRequest request = chat("{\"model\":\"a\\/b\",\"messages\":[],\"stream\":true}");
+        OpenAiRequest request = chat("{\"model\":\"a\\/b\",\"messages\":[{}],\"stream\":true}");
 
         assertThat(request.model()).isEqualTo("a/b");
         assertThat(request.stream()).isTrue();
-        assertThat(chat("{\"model\":\"m\",\"messages\":[],\"stream\":null}").stream()).isFalse();
+        assertThat(chat("{\"model\":\"m\",\"messages\":[{}],\"stream\":null}").stream()).isFalse();
     }
 
     @Test
     void draftsAreIndependent() {
-        OpenAiRequest request = chat("{\"model\":\"m\",\"messages\":[],\"logprobs\":true}");
+        OpenAiRequest request = chat("{\"model\":\"m\",\"messages\":[{}],\"logprobs\":true}");
         OpenAiRequest.Draft first = request.draft();
         first.edit().remove("logprobs");
 
@@ -59,7 +59,7 @@ class OpenAiRequestTest {
     @Test
     void aMemberGivenTwiceIsRefused() {
         // the gateway would route and price one model while a provider that reads the first runs the other
-        assertThatThrownBy(() -> chat("{\"model\":\"expensive\",\"messages\":[],\"model\":\"cheap\"}"))
+        assertThatThrownBy(() -> chat("{\"model\":\"expensive\",\"messages\":[{}],\"model\":\"cheap\"}"))
                 .isInstanceOfSatisfying(GatewayException.class, e -> {
                     assertThat(e.error().status()).isEqualTo(400);
                     assertThat(e.error().code()).isEqualTo("invalid_json");
@@ -69,12 +69,12 @@ class OpenAiRequestTest {
 
     @Test
     void nullOptionalFieldsAreAccepted() {
-        chat("{\"model\":\"m\",\"messages\":[],\"temperature\":null,\"tools\":null,\"stop\":null}");
+        chat("{\"model\":\"m\",\"messages\":[{}],\"temperature\":null,\"tools\":null,\"stop\":null}");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"model\":\"m\",\"messages\":[],\"max_tokens\":1.5}", "{\"model\":\"m\",\"messages\":{}}",
-            "{\"model\":[\"m\"],\"messages\":[]}", "{\"model\":\"m\",\"messages\":[],\"tools\":{}}"})
+    @ValueSource(strings = {"{\"model\":\"m\",\"messages\":[{}],\"max_tokens\":1.5}", "{\"model\":\"m\",\"messages\":{}}",
+            "{\"model\":[\"m\"],\"messages\":[{}]}", "{\"model\":\"m\",\"messages\":[{}],\"tools\":{}}"})
     void wrongTypesAreRefused(String json) {
         assertThatThrownBy(() -> chat(json)).isInstanceOf(GatewayException.class)
                 .extracting(e -> ((GatewayException) e).error().code()).isEqualTo("invalid_type");
@@ -85,7 +85,7 @@ class OpenAiRequestTest {
         assertThatThrownBy(() -> chat("{\"model\":\"m\",\"messages\":[" + "[".repeat(1000) + "]}"))
                 .isInstanceOf(GatewayException.class)
                 .extracting(e -> ((GatewayException) e).error().code()).isEqualTo("invalid_json");
-        assertThatThrownBy(() -> chat("{\"model\":\"m\",\"messages\":[],}"))
+        assertThatThrownBy(() -> chat("{\"model\":\"m\",\"messages\":[{}],}"))
                 .extracting(e -> ((GatewayException) e).error().code()).isEqualTo("invalid_json");
     }
 }

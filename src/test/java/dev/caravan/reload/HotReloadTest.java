@@ -214,6 +214,33 @@ class HotReloadTest {
         }
     }
 
+    @Test
+    void aFileThatIsNotTextIsRejectedOnceNamingItUntilItChanges(CapturedOutput output) throws Exception {
+        Path binary = api.resolveSibling("binary.camel.yaml");
+        int logged = rejections(output);
+        try {
+            write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0xc3});
+            JsonNode routes = awaitRoutes(body -> body.path("last_reload").path("outcome").asText().equals("rejected")
+                    && body.path("last_reload").path("where").asText().endsWith("binary.camel.yaml"));
+            assertThat(routes.path("last_reload").path("message").asText()).isEqualTo("is not UTF-8 text (a binary file?)");
+            Thread.sleep(500); // five more polls: logged once
+            assertThat(rejections(output)).isEqualTo(logged + 1);
+            assertThat(output.getAll().lines().filter(l -> l.contains("Reload rejected")).reduce((a, b) -> b).orElseThrow())
+                    .contains("binary.camel.yaml: is not UTF-8 text");
+            assertThat(output.getAll()).doesNotContain("Input length").doesNotContain("cannot read the files");
+
+            write(binary, new byte[] {(byte) 0xff, 1});
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (rejections(output) < logged + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(rejections(output)).as("logged again once it changed").isEqualTo(logged + 2);
+            assertThat(chat("demo").statusCode()).isEqualTo(200);
+        } finally {
+            Files.delete(binary);
+        }
+    }
+
     /**
      * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
      * (null: not checked).
@@ -382,6 +409,11 @@ class HotReloadTest {
     private static void write(Path file, String content) throws IOException {
         // as editors and ConfigMap updates do: the new content appears whole
         Path temp = Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), content);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void write(Path file, byte[] content) throws IOException {
+        Path temp = Files.write(file.resolveSibling(file.getFileName() + ".tmp"), content);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

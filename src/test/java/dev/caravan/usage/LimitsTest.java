@@ -73,7 +73,10 @@ class LimitsTest extends GatewayTest {
     @Test
     void aNegativeMaxTokensCannotLowerTheCounters() throws Exception {
         awaitFreshMinute();
-        HttpResponse<String> negative = post(CHAT, withMaxTokens(-1_000_000_000), METERED_KEY);
+        // max_tokens below 1 gets 400 at the front door; max_completion_tokens is the provider's to judge
+        assertThat(post(CHAT, withMaxTokens(-1_000_000_000), METERED_KEY).statusCode()).isEqualTo(400);
+        HttpResponse<String> negative = post(CHAT, withMaxTokens(-1_000_000_000).replace("max_tokens",
+                "max_completion_tokens"), METERED_KEY);
         assertThat(negative.statusCode()).isEqualTo(200);
         awaitSettled(negative);
 
