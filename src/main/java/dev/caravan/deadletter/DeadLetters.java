@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.frontdoor.ClientRequest;
+import dev.caravan.frontdoor.StreamFailures;
+import dev.caravan.openai.EventStream;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
@@ -47,7 +49,7 @@ import org.springframework.stereotype.Component;
  * request path by one writer thread; read by the admin API.
  */
 @Component("deadLetters")
-public class DeadLetters implements Processor {
+public class DeadLetters implements Processor, StreamFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
     private static final Pattern ID = Pattern.compile("[0-9a-f-]{8,40}");
@@ -118,10 +120,28 @@ public class DeadLetters implements Processor {
         }
     }
 
+    /** A stream that failed after it started: kept with what the client was sent before the error. */
+    @Override
+    public void failed(Exchange exchange, EventStream.Failure failure, String errorCode) {
+        ObjectNode record = record(exchange, failure.request(), 200, Json.MAPPER.createObjectNode()
+                .put("message", failure.message()).put("type", "stream_error").put("code", errorCode));
+        record.put("streamed", failure.streamed());
+        metrics.deadLetter();
+        writer.execute(() -> write(record));
+    }
+
     private ObjectNode record(Exchange exchange) {
+        UpstreamException failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, UpstreamException.class);
+        OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
+        OpenAiError error = failure.error();
+        return record(exchange, request == null ? null : request.raw(), error.status(), Json.MAPPER.createObjectNode()
+                .put("message", error.message()).put("type", error.type()).put("code", error.code()));
+    }
+
+    /** @param request the request's body as sent, {@code null} when there is none */
+    private ObjectNode record(Exchange exchange, byte[] request, int status, ObjectNode error) {
         long now = System.currentTimeMillis();
         String id = String.format(Locale.ROOT, "%013x-%08x", now, ThreadLocalRandom.current().nextInt());
-        UpstreamException failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, UpstreamException.class);
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
         ObjectNode record = Json.MAPPER.createObjectNode()
                 .put("id", id)
@@ -129,19 +149,16 @@ public class DeadLetters implements Processor {
                 .put("request_id", exchange.getProperty(ClientRequest.REQUEST_ID, String.class))
                 .put("key", key == null ? null : key.name())
                 .put("path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
-        OpenAiRequest request = exchange.getMessage().getBody(OpenAiRequest.class);
+        record.put("model", exchange.getProperty(ClientRequest.MODEL, String.class));
         if (request != null) {
-            record.put("model", request.model());
             try {
-                record.set("request", Json.MAPPER.readTree(request.raw()));
+                record.set("request", Json.MAPPER.readTree(request));
             } catch (IOException e) {
                 throw new UncheckedIOException(e); // validated when it came in
             }
         }
-        OpenAiError error = failure.error();
-        record.put("status", error.status());
-        record.set("error", Json.MAPPER.createObjectNode().put("message", error.message()).put("type", error.type())
-                .put("code", error.code()));
+        record.put("status", status);
+        record.set("error", error);
         ArrayNode attempts = record.putArray("attempts");
         List<?> made = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
         if (made != null) {

@@ -30,11 +30,13 @@ class RequestDone implements Processor {
 
     private final ProducerTemplate routes;
     private final GracefulShutdown shutdown;
+    private final StreamFailures streamFailures;
     private volatile Endpoint done;
 
-    RequestDone(ProducerTemplate routes, GracefulShutdown shutdown) {
+    RequestDone(ProducerTemplate routes, GracefulShutdown shutdown, StreamFailures streamFailures) {
         this.routes = routes;
         this.shutdown = shutdown;
+        this.streamFailures = streamFailures;
     }
 
     /** The route's endpoint, resolved once: resolving the URI on every request costs more than sending. */
@@ -52,9 +54,13 @@ class RequestDone implements Processor {
         if (exchange.getMessage().getBody() instanceof EventStream stream) {
             long startNanos = System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
             shutdown.streamOpened();
-            stream.outcome().thenAccept(outcome -> routes.sendBody(done(), record(exchange, outcome.usage(),
-                    outcome, outcome.firstTokenNanos() > 0 ? (outcome.firstTokenNanos() - startNanos) / 1_000_000 : null)))
-                    .whenComplete((recorded, failure) -> shutdown.streamClosed());
+            stream.outcome().thenAccept(outcome -> {
+                if (outcome.failure() != null && !outcome.clientGone()) {
+                    streamFailures.failed(exchange, outcome.failure(), outcome.errorCode());
+                }
+                routes.sendBody(done(), record(exchange, outcome.usage(), outcome, outcome.firstTokenNanos() > 0
+                        ? (outcome.firstTokenNanos() - startNanos) / 1_000_000 : null));
+            }).whenComplete((recorded, failure) -> shutdown.streamClosed());
         } else {
             routes.sendBody(done(), record(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null, null));
         }

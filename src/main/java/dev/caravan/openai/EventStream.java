@@ -34,7 +34,19 @@ public interface EventStream {
      * @param errorCode        the code of the error event sent to the client, {@code null} when none was
      * @param clientGone       the client disconnected before the end
      * @param firstTokenNanos  {@link System#nanoTime()} of the first content, reasoning or tool-call delta; 0 if none
+     * @param failure          when the stream failed after it started: what the client was sent, for the dead
+     *                         letter; {@code null} otherwise
      */
-    record Outcome(Usage usage, String errorCode, boolean clientGone, long firstTokenNanos) {
+    record Outcome(Usage usage, String errorCode, boolean clientGone, long firstTokenNanos, Failure failure) {
+    }
+
+    /**
+     * A stream that failed after it started.
+     *
+     * @param request  the chat completion request, as a dead letter keeps requests (and a replay sends them)
+     * @param message  the error event's message
+     * @param streamed the start of what the client was sent before the error (at most a few KB)
+     */
+    record Failure(byte[] request, String message, String streamed) {
     }
 }

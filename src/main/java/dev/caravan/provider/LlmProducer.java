@@ -198,7 +198,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         private void relay(Upstream.Answer answer, long started) {
             SseRelay relay = new SseRelay(endpoint.provider(),
                     nativeRequest != null ? SseRelay.Dialect.ANTHROPIC : SseRelay.Dialect.CHAT,
-                    request.wantsStreamUsage(), request.raw().length,
+                    request.wantsStreamUsage(), request.raw(),
                     endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
                     json -> failed(200, json, null), LlmProducer.this::noAnswer);
             relay.committed().whenComplete((committed, failure) -> {

@@ -42,6 +42,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int STREAMED_HEAD_BYTES = 4096;
 
     /** The protocol of the events. */
     enum Dialect { CHAT, ANTHROPIC }
@@ -52,7 +53,11 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     private final String provider;
     private final boolean forwardUsageChunk;
-    private final long promptBytes;
+    /** The chat completion request: its size estimates usage when none arrives; kept for a dead letter. */
+    private final byte[] request;
+    /** The start of what the client was sent, for the dead letter of a stream failing after its start. */
+    private final ByteArrayOutputStream streamedHead = new ByteArrayOutputStream();
+    private String errorMessage;
     private final Function<byte[], UpstreamException> inBandError;
     private final Function<Throwable, UpstreamException> failure;
     private final CompletableFuture<Void> committed = new CompletableFuture<>();
@@ -80,17 +85,17 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     /**
      * @param forwardUsageChunk whether the client asked for {@code stream_options.include_usage}
-     * @param promptBytes       size of the request, for an estimate when no usage arrives
+     * @param request           the chat completion request
      * @param inBandError       normalises an error event's JSON
      * @param failure           normalises a transport failure
      */
-    SseRelay(String provider, Dialect dialect, boolean forwardUsageChunk, long promptBytes, long totalTimeoutMillis,
+    SseRelay(String provider, Dialect dialect, boolean forwardUsageChunk, byte[] request, long totalTimeoutMillis,
              ScheduledExecutorService timer, Function<byte[], UpstreamException> inBandError,
              Function<Throwable, UpstreamException> failure) {
         this.provider = provider;
         this.dialect = dialect;
         this.forwardUsageChunk = forwardUsageChunk;
-        this.promptBytes = promptBytes;
+        this.request = request;
         this.inBandError = inBandError;
         this.failure = failure;
         this.deadline = timer.schedule(this::timeout, totalTimeoutMillis, TimeUnit.MILLISECONDS);
@@ -205,6 +210,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
             return;
         }
         errorCode = e.error().code();
+        errorMessage = e.error().message();
         if (dialect == Dialect.ANTHROPIC) {
             emit("error", AnthropicError.body(e.error()));
         } else {
@@ -226,6 +232,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
                 writing = true;
                 byte[] bytes = pending.toByteArray();
                 pending.reset();
+                streamedHead.write(bytes, 0, Math.min(bytes.length, STREAMED_HEAD_BYTES - streamedHead.size()));
                 sink.write(bytes, this::written);
                 return;
             }
@@ -250,8 +257,10 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     private void complete() {
         deadline.cancel(false);
-        Usage reported = usage != null ? usage : Usage.estimate(promptBytes, completionChars);
-        outcome.complete(new Outcome(reported, errorCode, clientGone, firstTokenNanos));
+        Usage reported = usage != null ? usage : Usage.estimate(request.length, completionChars);
+        Failure failure = errorMessage == null ? null
+                : new Failure(request, errorMessage, streamedHead.toString(StandardCharsets.UTF_8));
+        outcome.complete(new Outcome(reported, errorCode, clientGone, firstTokenNanos, failure));
     }
 
     /** Splits bytes into SSE lines; a blank line ends an event. */

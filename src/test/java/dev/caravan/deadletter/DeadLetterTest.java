@@ -140,6 +140,27 @@ class DeadLetterTest extends GatewayTest {
     }
 
     @Test
+    void aStreamFailingAfterItsStartIsKeptWithWhatWasStreamed() throws Exception {
+        UPSTREAM.enqueue("deepseek", Answer.stream(5,
+                "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"half an ans\"},\"finish_reason\":null}]}\n\n").droppingAtEnd());
+
+        HttpResponse<String> response = post(CHAT, "{\"model\":\"deepseek-chat\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"m5\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("half an ans").contains("\"error\"");
+        JsonNode record = deadLetterOf(response.headers().firstValue("x-request-id").orElseThrow());
+        assertThat(record).as("dead letter of the stream").isNotNull();
+        assertThat(record.path("status").asInt()).isEqualTo(200);
+        assertThat(record.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(record.path("error").path("code").asText()).isNotBlank();
+        assertThat(record.path("streamed").asText()).contains("half an ans");
+        assertThat(record.path("request").path("messages").path(0).path("content").asText()).isEqualTo("m5");
+        assertThat(record.path("attempts")).hasSize(1);
+    }
+
+    @Test
     void aFailureWithoutAnyProviderCallIsNoDeadLetter() throws Exception {
         breakers.circuitBreaker("deepseek").transitionToForcedOpenState();
         try {

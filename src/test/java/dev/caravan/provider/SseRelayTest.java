@@ -43,7 +43,7 @@ class SseRelayTest {
     }
 
     private static SseRelay relay(boolean clientWantsUsage) {
-        return new SseRelay("p", SseRelay.Dialect.CHAT, clientWantsUsage, 400, 60_000, TIMER,
+        return new SseRelay("p", SseRelay.Dialect.CHAT, clientWantsUsage, new byte[400], 60_000, TIMER,
                 json -> UpstreamException.noAnswer("p", ErrorClass.UPSTREAM_ERROR, "in-band"),
                 t -> UpstreamException.noAnswer("p", ErrorClass.CONNECTION_FAILED, t.getMessage()));
     }
