@@ -65,7 +65,7 @@ public class AdminApi {
         ClientRequest.identify(exchange, ClientRequest.newId());
         // a translated request (Responses API, Anthropic Messages) was kept as the chat completion it became
         String path = record.path("path").asText();
-        exchange.getMessage().setHeader(Exchange.HTTP_URI, OpenAiRequest.Operation.isApiPath(path) ? path
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, OpenAiRequest.Operation.ofApiPath(path).isPresent() ? path
                 : "/v1/chat/completions");
         exchange.getMessage().setBody(record.path("request").toString().getBytes(StandardCharsets.UTF_8));
         // as the key's name: its limits apply, as to any of its requests

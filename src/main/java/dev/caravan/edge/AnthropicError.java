@@ -2,6 +2,8 @@ package dev.caravan.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.openai.Json;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.netty.http.NettyHttpMessage;
 import dev.caravan.openai.OpenAiError;
 
 /**
@@ -20,13 +22,18 @@ public final class AnthropicError {
     }
 
     /**
-     * Whether the client speaks Anthropic's protocol: on the Messages front door, or listing models with
-     * {@code anthropic-version} (Anthropic's SDKs send it on every call).
-     *
-     * @param anthropicVersion the request's {@code anthropic-version} header, {@code null} when it has none
+     * Whether the exchange's client speaks Anthropic's protocol: on the Messages front door, or listing models
+     * with {@code anthropic-version} (Anthropic's SDKs send it on every call). The header is read from the
+     * request itself: client headers never become Camel headers.
      */
-    public static boolean isAnthropicClient(String path, String anthropicVersion) {
-        return isAnthropicPath(path) || path != null && path.startsWith("/v1/models") && anthropicVersion != null;
+    public static boolean isAnthropicClient(Exchange exchange) {
+        String path = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class);
+        if (isAnthropicPath(path)) {
+            return true;
+        }
+        NettyHttpMessage request = exchange.getIn(NettyHttpMessage.class);
+        return path != null && path.startsWith("/v1/models") && request != null
+                && request.getHttpRequest().headers().contains("anthropic-version");
     }
 
     /** The HTTP status an Anthropic client gets for the error. */

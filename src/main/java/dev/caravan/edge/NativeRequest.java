@@ -33,7 +33,8 @@ public final class NativeRequest {
 
     private final Protocol protocol;
     private final byte[] body;
-    private final JsonMembers members;
+    /** The body's members, scanned when a provider first serves the protocol: most requests never need them. */
+    private volatile JsonMembers members;
     private final boolean stream;
     private final String version;
     private final String beta;
@@ -49,12 +50,6 @@ public final class NativeRequest {
         this.stream = stream;
         this.version = version;
         this.beta = beta;
-        try {
-            this.members = JsonMembers.scan(body);
-        } catch (IOException e) { // the translator read it as a tree, which takes the last of a member given twice
-            throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
-                    "The request body is not valid: " + e.getMessage(), null));
-        }
     }
 
     public Protocol protocol() {
@@ -73,8 +68,21 @@ public final class NativeRequest {
         return beta;
     }
 
-    /** The client's body with the provider's model in place of the client's. */
+    /**
+     * The client's body with the provider's model in place of the client's.
+     *
+     * @throws GatewayException 400 when the body has a member twice (the translator read it as a tree, which
+     *                          takes the last; a provider might read the first {@code model})
+     */
     public byte[] body(String upstreamModel) {
+        if (members == null) {
+            try {
+                members = JsonMembers.scan(body);
+            } catch (IOException e) {
+                throw new GatewayException(OpenAiError.invalidRequest("invalid_json",
+                        "The request body is not valid: " + e.getMessage(), null));
+            }
+        }
         JsonMembers.Member model = members.get("model");
         return upstreamModel.equals(model.text()) ? body : JsonMembers.replaceString(body, model, upstreamModel);
     }

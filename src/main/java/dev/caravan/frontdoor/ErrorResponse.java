@@ -38,8 +38,7 @@ class ErrorResponse implements Processor {
         }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         // each front door answers in its protocol's error shape
-        if (AnthropicError.isAnthropicClient(message.getHeader(Exchange.HTTP_URI, String.class),
-                ClientRequest.header(exchange, "anthropic-version"))) {
+        if (AnthropicError.isAnthropicClient(exchange)) {
             message.setBody(AnthropicError.body(error));
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, AnthropicError.status(error));
         } else {

@@ -15,7 +15,7 @@ class ParseRequest implements Processor {
     @Override
     public void process(Exchange exchange) {
         OpenAiRequest.Operation operation = OpenAiRequest.Operation.ofApiPath(
-                exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class));
+                exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class)).orElseThrow(); // routed by path
         byte[] body = exchange.getMessage().getBody(byte[].class);
         OpenAiRequest request = OpenAiRequest.parse(operation, body == null ? new byte[0] : body);
         ClientRequest.accept(exchange, request);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -55,24 +56,14 @@ public final class OpenAiRequest {
             this.minimums = minimums;
         }
 
-        /** Whether a gateway API path is an operation's ({@code /v1} and the operation's path). */
-        public static boolean isApiPath(String path) {
+        /** The operation of a gateway API path ({@code /v1} and the operation's path), if it is one. */
+        public static Optional<Operation> ofApiPath(String path) {
             for (Operation operation : values()) {
                 if (path.equals("/v1" + operation.path)) {
-                    return true;
+                    return Optional.of(operation);
                 }
             }
-            return false;
-        }
-
-        /** The operation of a gateway API path ({@code /v1} and the operation's path). */
-        public static Operation ofApiPath(String path) {
-            for (Operation operation : values()) {
-                if (path.equals("/v1" + operation.path)) {
-                    return operation;
-                }
-            }
-            throw new IllegalArgumentException("not an operation path: " + path);
+            return Optional.empty();
         }
 
         /** Path appended to a provider's base URL. */

@@ -112,24 +112,11 @@ class ResponsesRequest implements Processor {
         String type = item.hasNonNull("type") ? string(item, "type", param + ".type") : "message";
         switch (type) {
             case "message" -> inputMessage(item, param, conversation);
-            case "function_call" -> {
-                String namespace = optional(item, "namespace", param + ".namespace");
-                ObjectNode call = conversation.assistant().withArray("tool_calls").addObject();
-                call.put("id", string(item, "call_id", param + ".call_id")).put("type", "function");
-                call.putObject("function")
-                        .put("name", names.chatName(namespace, string(item, "name", param + ".name")))
-                        .put("arguments", string(item, "arguments", param + ".arguments"));
-            }
-            case "custom_tool_call" -> {
-                // a custom tool is a chat function taking its input as the string 'input'
-                String namespace = optional(item, "namespace", param + ".namespace");
-                ObjectNode call = conversation.assistant().withArray("tool_calls").addObject();
-                call.put("id", string(item, "call_id", param + ".call_id")).put("type", "function");
-                call.putObject("function")
-                        .put("name", names.chatName(namespace, string(item, "name", param + ".name")))
-                        .put("arguments", Json.MAPPER.createObjectNode()
-                                .put("input", string(item, "input", param + ".input")).toString());
-            }
+            case "function_call" -> toolCall(item, param, names, conversation,
+                    string(item, "arguments", param + ".arguments"));
+            // a custom tool is a chat function taking its input as the string 'input'
+            case "custom_tool_call" -> toolCall(item, param, names, conversation, Json.MAPPER.createObjectNode()
+                    .put("input", string(item, "input", param + ".input")).toString());
             case "function_call_output", "custom_tool_call_output" ->
                     conversation.add(message("tool", callOutput(item.get("output"), param))
                             .put("tool_call_id", string(item, "call_id", param + ".call_id")));
@@ -139,6 +126,16 @@ class ResponsesRequest implements Processor {
                     + "providers.",
                     param + ".type");
         }
+    }
+
+    /** A call the client sends back: a tool call of the assistant turn it joins. */
+    private static void toolCall(JsonNode item, String param, ToolNames names, Conversation conversation,
+                                 String arguments) {
+        String namespace = optional(item, "namespace", param + ".namespace");
+        ObjectNode call = conversation.assistant().withArray("tool_calls").addObject();
+        call.put("id", string(item, "call_id", param + ".call_id")).put("type", "function");
+        call.putObject("function").put("name", names.chatName(namespace, string(item, "name", param + ".name")))
+                .put("arguments", arguments);
     }
 
     private static void inputMessage(JsonNode item, String param, Conversation conversation) {

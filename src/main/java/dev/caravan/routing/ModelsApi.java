@@ -3,7 +3,6 @@ package dev.caravan.routing;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.AnthropicError;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.Json;
 import org.apache.camel.Exchange;
@@ -28,8 +27,7 @@ public class ModelsApi {
 
     public void list(Exchange exchange) {
         GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
-        boolean anthropic = AnthropicError.isAnthropicClient(exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class),
-                ClientRequest.header(exchange, "anthropic-version"));
+        boolean anthropic = AnthropicError.isAnthropicClient(exchange);
         ObjectNode list = Json.MAPPER.createObjectNode();
         if (!anthropic) {
             list.put("object", "list");
@@ -51,8 +49,7 @@ public class ModelsApi {
     public void get(Exchange exchange) {
         String id = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class).substring(PATH_PREFIX.length());
         ModelCatalog.Route route = resolver.resolve(id, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
-        reply(exchange, model(id, route.provider(), AnthropicError.isAnthropicClient(exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class),
-                ClientRequest.header(exchange, "anthropic-version"))));
+        reply(exchange, model(id, route.provider(), AnthropicError.isAnthropicClient(exchange)));
     }
 
     private static ObjectNode model(String id, String provider, boolean anthropic) {
