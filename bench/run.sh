@@ -245,7 +245,7 @@ for entry in "${JAVAS[@]}"; do
     record "$target.threads_idle" "$(status_field "$gw" Threads)"
 
     if [ "$ONLY" = all ]; then
-        wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
+        [ "$WARMUP" -eq 0 ] || wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
         wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
         wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
         record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
