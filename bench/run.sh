@@ -201,6 +201,7 @@ gateway() {
     CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
         OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
         DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
+        MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 \
         exec "$@"  # the defaults a user gets: the request log stays on
 }
 APP=$TMP/app

@@ -321,7 +321,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
         }
 
         /** Answers the error, stops reading, and closes the connection a moment later (lingering close). */
-        private void refuse(HttpResponseStatus status, OpenAiError error, String path) {
+        void refuse(HttpResponseStatus status, OpenAiError error, String path) {
             closing = true;
             cancelTimer();
             Channel channel = ctx.channel();
@@ -338,6 +338,9 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            if (status.code() == 503) {
+                response.headers().setInt(HttpHeaderNames.RETRY_AFTER, 1);
+            }
             // from the channel: the response encoder sits after this decoder. Closing with the client's bytes
             // unread would reset the connection, which can destroy the answer before the client reads it: stop
             // writing, drop what still arrives, close a moment later (or when the client does)

@@ -10,16 +10,23 @@ import org.springframework.util.unit.DataSize;
  * The front door ({@code caravan.host} and {@code caravan.port} are read by the route's endpoint URI).
  *
  * @param maxBodySize    the largest request body accepted; larger ones get 413
+ * @param maxBodyBuffer  request bodies being received, all connections together, are held up to this (at least
+ *                       max-body-size); the request whose bytes would pass it gets 503 server_busy
  * @param ioThreads      Netty I/O threads of the front door, where the routes run; default half the cores
  * @param timeouts       how long a client connection may keep the gateway waiting, see {@link Timeouts}
  * @param maxConnections client connections open at once; beyond it a new connection gets 503 and is closed.
  *                       Default 10,000, at most half the process's open-file limit
  */
 @ConfigurationProperties("caravan")
-record FrontDoorProperties(@DefaultValue("16MB") DataSize maxBodySize, Integer ioThreads,
+record FrontDoorProperties(@DefaultValue("16MB") DataSize maxBodySize, @DefaultValue("64MB") DataSize maxBodyBuffer,
+                           Integer ioThreads,
                            @DefaultValue Timeouts timeouts, Integer maxConnections) {
 
     static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+    long bodyBufferBytes() {
+        return Math.max(maxBodyBuffer.toBytes(), maxBodySize.toBytes());
+    }
 
     int ioThreadCount() {
         return ioThreads != null && ioThreads > 0 ? ioThreads

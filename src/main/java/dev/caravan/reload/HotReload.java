@@ -68,6 +68,7 @@ public class HotReload implements StartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(HotReload.class);
     /** Values read only at start-up: an edit of them is logged as waiting for a restart. */
     private static final List<String> RESTART_ONLY = List.of("caravan.host", "caravan.port", "caravan.max-body-size",
+            "caravan.max-body-buffer", "caravan.max-connections", "caravan.timeouts",
             "caravan.io-threads", "caravan.admin-key", "caravan.ledger", "caravan.limits", "caravan.breakers",
             "caravan.shutdown-timeout", "caravan.smoke", "caravan.dead-letters", "caravan.reload", "camel.",
             "spring.", "server.", "logging.");
