@@ -1,6 +1,7 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.edge.AnthropicError;
+import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.OpenAiError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -83,7 +84,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
     private final AtomicInteger refusedSinceWarning = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(2));
 
-    ConnectionGuard(FrontDoorProperties properties) {
+    ConnectionGuard(FrontDoorProperties properties, GatewayMetrics metrics) {
         FrontDoorProperties.Timeouts timeouts = properties.timeouts();
         this.idleNanos = timeouts.idle().toNanos();
         this.headersNanos = timeouts.headers().toNanos();
@@ -92,6 +93,8 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
         this.headersText = text(timeouts.headers());
         this.bodyText = text(timeouts.body());
         this.maxConnections = properties.maxConnectionCount();
+        metrics.gauge("caravan.client.connections", "Client connections open (at most caravan.max-connections)",
+                open, AtomicInteger::get);
     }
 
     private static String text(java.time.Duration duration) {

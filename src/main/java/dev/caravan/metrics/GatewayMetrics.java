@@ -51,6 +51,11 @@ public class GatewayMetrics {
         registry.counter("caravan.fallbacks", "provider", provider).increment();
     }
 
+    /** Every provider of a request's chain was open: it is tried on {@code provider}, the least bad, anyway. */
+    public void panicTry(String provider) {
+        registry.counter("caravan.breaker.panic.tries", "provider", provider).increment();
+    }
+
     /** A validated answer, accepted or not. */
     public void validated(String provider, boolean accepted) {
         registry.counter("caravan.answers.validated", "provider", provider, "accepted", String.valueOf(accepted))

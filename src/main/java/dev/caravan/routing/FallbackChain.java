@@ -179,6 +179,7 @@ public class FallbackChain implements ReloadableSettings {
         exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, skipped.get(leastBad));
         exchange.setProperty(TAKEN, exchange.getProperty(TAKEN, 0, Integer.class) + 1);
         metrics.fallback(from);
+        metrics.panicTry(leastBad);
         return true;
     }
 

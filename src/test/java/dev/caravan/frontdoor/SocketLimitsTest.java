@@ -180,6 +180,9 @@ class SocketLimitsTest {
                 Thread.sleep(5);
             }
             assertThat(guard.openConnections()).isEqualTo(MAX_CONNECTIONS);
+            RawHttp.Answer metrics = probe.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + GatewayTest.ADMIN_KEY + "\r\n\r\n").read();
+            assertThat(metrics.body()).contains("caravan_client_connections " + MAX_CONNECTIONS + ".0");
 
             for (int i = 0; i < 3; i++) {
                 try (RawHttp refused = new RawHttp(port)) {

@@ -146,6 +146,8 @@ class BreakerTest {
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(502);
         assertThat(UPSTREAM.received("coin-a")).hasSize(2);
         assertThat(UPSTREAM.received("coin-b")).isEmpty();
+        String metrics = loopback.send(gateway.request("/metrics", GatewayTest.ADMIN_KEY).GET().build()).body();
+        assertThat(metrics).contains("caravan_breaker_panic_tries_total{provider=\"coin-a\"} 2.0");
 
         // a model without a chain still fails fast while its provider is open
         HttpResponse<String> alone = loopback.send(gateway.post(CHAT, Loopback.chat("coin-b-model"),
