@@ -483,6 +483,15 @@ class ResponsesRequest implements Processor {
         copy(request, "temperature", JsonNodeType.NUMBER, chat, "temperature");
         copy(request, "top_p", JsonNodeType.NUMBER, chat, "top_p");
         copy(request, "max_output_tokens", JsonNodeType.NUMBER, chat, "max_tokens");
+        // checked here, under its own name: the chat request's check would name max_tokens
+        JsonNode max = chat.get("max_tokens");
+        if (max != null && !max.isIntegralNumber()) {
+            throw invalidType("max_output_tokens", "an integer");
+        }
+        if (max != null && max.canConvertToLong() && max.asLong() < 1) {
+            throw invalid("integer_below_min_value", "Invalid 'max_output_tokens': integer below minimum value. "
+                    + "Expected a value >= 1, but got " + max.asLong() + " instead.", "max_output_tokens");
+        }
         copy(request, "user", JsonNodeType.STRING, chat, "user");
         JsonNode effort = request.path("reasoning").path("effort");
         if (effort.isTextual()) {

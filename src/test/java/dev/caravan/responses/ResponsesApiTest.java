@@ -332,6 +332,9 @@ class ResponsesApiTest extends GatewayTest {
         assertError(post(RESPONSES, "{\"model\":\"glm/m\",\"input\":\"hi\"}"), 502, "upstream_error");
         assertError(post(RESPONSES, "{\"model\":\"no-such-model\",\"input\":\"hi\"}"), 404, "model_not_found");
         assertError(post(RESPONSES, "{\"model\":\"glm/m\"}"), 400, "missing_required_parameter");
+        HttpResponse<String> noTokens = post(RESPONSES, "{\"model\":\"glm/m\",\"input\":\"hi\",\"max_output_tokens\":0}");
+        assertError(noTokens, 400, "integer_below_min_value");
+        assertThat(noTokens.body()).contains("\"param\":\"max_output_tokens\"").doesNotContain("max_tokens'");
 
         assertThatThrownBy(() -> SDK.responses().create(ask("glm/m").previousResponseId("resp_earlier").build()))
                 .isInstanceOfSatisfying(BadRequestException.class, e -> {

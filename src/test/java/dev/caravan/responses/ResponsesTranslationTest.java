@@ -238,6 +238,12 @@ class ResponsesTranslationTest {
                 "input[0].type");
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"temperature\":\"hot\"}", "invalid_type", "temperature");
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"tools\":{}}", "invalid_type", "tools");
+        assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"max_output_tokens\":0}", "integer_below_min_value",
+                "max_output_tokens");
+        assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"max_output_tokens\":-5}", "integer_below_min_value",
+                "max_output_tokens");
+        assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"max_output_tokens\":2.5}", "invalid_type",
+                "max_output_tokens");
     }
 
     private static void assertInvalid(String request, String code, String param) {
