@@ -30,6 +30,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,6 +82,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
     private final String bodyText;
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
+    private final Set<Guard> guards = ConcurrentHashMap.newKeySet();
     private final AtomicInteger lingering = new AtomicInteger();
     private final AtomicInteger refusedSinceWarning = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(2));
@@ -104,6 +107,14 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
     @Override
     public ChannelHandler newChannelHandler() {
         return new Guard();
+    }
+
+    /**
+     * Shutdown begins: connections waiting for their next request are closed now, so their clients reconnect
+     * elsewhere; the others are closed after the answer they are being given.
+     */
+    void drain() {
+        guards.forEach(guard -> guard.ctx.executor().execute(guard::drain));
     }
 
     /** Client connections open now (refused ones not counted). */
@@ -136,6 +147,8 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
         private ChannelHandlerContext ctx;
         private boolean admitted;
         private boolean closing;
+        /** The gateway shuts down: no request after the one being answered. */
+        private boolean draining;
         /** Requests whose answer has not started, oldest first (more than one when a client pipelines). */
         private final ArrayDeque<RequestInfo> requests = new ArrayDeque<>(2);
         /** Requests complete and not yet answered to their end. */
@@ -175,6 +188,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
                         null, "too_many_connections"), null);
             } else {
                 admitted = true;
+                guards.add(this);
                 idleSince = System.nanoTime();
                 arm();
             }
@@ -186,6 +200,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
             if (admitted) {
                 admitted = false;
                 open.decrementAndGet();
+                guards.remove(this);
             }
             closing = true;
             cancelTimer();
@@ -285,7 +300,17 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
 
         /** An answer's head is being written: the request it answers, {@code null} if none is waiting. */
         RequestInfo answerStarted() {
-            return requests.poll();
+            RequestInfo request = requests.poll();
+            return request != null && draining ? new RequestInfo(false, request.http10(), request.path()) : request;
+        }
+
+        private void drain() {
+            draining = true;
+            if (!closing && !inBody && headersStarted == 0 && awaiting == 0 && requests.isEmpty()) {
+                closing = true;
+                cancelTimer();
+                ctx.channel().close();
+            }
         }
 
         /** An answer was written to its end: the connection waits for its next request. */

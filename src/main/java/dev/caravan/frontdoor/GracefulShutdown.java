@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
  * Graceful shutdown (SIGTERM, the application context closing, or a Camel Main application stopping): before
  * Camel stops its routes, the front door takes no new work (503 {@code shutting_down}, connection closed;
  * {@code /ready} answers 503), and requests and streams in flight finish, for {@code caravan.shutdown-timeout} at
- * most. Then Camel stops, and the usage ledger and dead letters write what they hold as their beans close.
+ * most; idle keep-alive connections are closed at once, the others after their answer. Then Camel stops, and the
+ * usage ledger and dead letters write what they hold as their beans close.
  */
 @Component
 public class GracefulShutdown {
@@ -25,12 +26,15 @@ public class GracefulShutdown {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
 
     private final CamelContext camel;
+    private final ConnectionGuard connections;
     private final Duration timeout;
     private final AtomicInteger openStreams = new AtomicInteger();
     private volatile boolean draining;
 
-    GracefulShutdown(CamelContext camel, @Value("${caravan.shutdown-timeout:30s}") Duration timeout) {
+    GracefulShutdown(CamelContext camel, ConnectionGuard connections,
+                     @Value("${caravan.shutdown-timeout:30s}") Duration timeout) {
         this.camel = camel;
+        this.connections = connections;
         this.timeout = timeout;
         // Camel's own hook, whoever stops it: Spring closing its context, or a Camel Main application
         camel.addLifecycleStrategy(new LifecycleStrategySupport() {
@@ -44,6 +48,7 @@ public class GracefulShutdown {
     /** Runs when Camel is asked to stop, before it stops anything. */
     private void drain() {
         draining = true;
+        connections.drain();
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (inFlight() > 0 && System.nanoTime() < deadline) {

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -18,7 +19,10 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** Shutting down (what SIGTERM does: the application context closes) finishes what is in flight. */
+/**
+ * Shutting down (what SIGTERM does: the application context closes) finishes what is in flight, and closes the
+ * connections that wait for their next request.
+ */
 class GracefulShutdownTest {
 
     private static final FakeProviders UPSTREAM = new FakeProviders();
@@ -50,9 +54,14 @@ class GracefulShutdownTest {
             Thread.sleep(10);
         }
         Thread.sleep(200);
+        int port = gateway.request("/", "k").build().uri().getPort();
+        RawHttp idle = new RawHttp(port);
+        assertThat(idle.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read().status()).isEqualTo(200);
 
         CompletableFuture<Void> closing = CompletableFuture.runAsync(gateway::close);
-        Thread.sleep(200);
+        // a keep-alive connection waiting for its next request is closed at once: its client goes elsewhere
+        assertThat(idle.closedWithin(Duration.ofSeconds(1))).isTrue();
+        idle.close();
         HttpResponse<String> refused = HttpClient.newHttpClient().send(gateway.post("/v1/chat/completions",
                 "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                 dev.caravan.testing.GatewayTest.CLIENT_KEY), HttpResponse.BodyHandlers.ofString());
