@@ -116,7 +116,7 @@ class BodySizeLimit extends DefaultChannelHandlerFactory {
             refused = true;
             ReferenceCountUtil.release(msg);
             release();
-            ctx.channel().attr(ConnectionGuard.GUARD).get().refuse(status, error, path);
+            ctx.channel().attr(ConnectionGuard.GUARD).get().refuseInTurn(status, error, path);
         }
 
         private void release() {

@@ -147,6 +147,8 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
         private ChannelHandlerContext ctx;
         private boolean admitted;
         private boolean closing;
+        /** A refusal waiting for the answers owed before it. */
+        private Runnable refusalInTurn;
         /** The gateway shuts down: no request after the one being answered. */
         private boolean draining;
         /** Requests whose answer has not started, oldest first (more than one when a client pipelines). */
@@ -261,7 +263,7 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
                 if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                     request.headers().set(HttpHeaderNames.HOST, "localhost");
                 } else {
-                    refuse(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "An HTTP/1.1 request needs a Host "
+                    refuseInTurn(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "An HTTP/1.1 request needs a Host "
                             + "header.", "invalid_request_error", null, "invalid_http_request"), path);
                     return true;
                 }
@@ -270,13 +272,13 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
                 try {
                     new QueryStringDecoder(request.uri()).path();
                 } catch (IllegalArgumentException malformed) {
-                    refuse(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "The request path has a malformed "
+                    refuseInTurn(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "The request path has a malformed "
                             + "percent-escape.", "invalid_request_error", null, "invalid_http_request"), path);
                     return true;
                 }
             }
             if (HttpMethod.TRACE.equals(request.method())) {
-                refuse(HttpResponseStatus.METHOD_NOT_ALLOWED, new OpenAiError(405, "TRACE is not allowed.",
+                refuseInTurn(HttpResponseStatus.METHOD_NOT_ALLOWED, new OpenAiError(405, "TRACE is not allowed.",
                         "invalid_request_error", null, "method_not_allowed"), path);
                 return true;
             }
@@ -316,6 +318,14 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
         /** An answer was written to its end: the connection waits for its next request. */
         void answerDone() {
             awaiting = Math.max(0, awaiting - 1);
+            if (refusalInTurn != null) {
+                if (awaiting == 0) {
+                    Runnable refusal = refusalInTurn;
+                    refusalInTurn = null;
+                    refusal.run();
+                }
+                return;
+            }
             idleSince = System.nanoTime();
             arm();
         }
@@ -334,22 +344,36 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
                     cause.toString());
             String path = uri != null ? path(uri) : bodyPath;
             if (cause instanceof TooLongHttpHeaderException) {
-                refuse(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, new OpenAiError(431,
+                refuseInTurn(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, new OpenAiError(431,
                         "The request's headers are larger than the gateway accepts.", "invalid_request_error",
                         null, "request_header_fields_too_large"), path);
             } else if (cause instanceof TooLongHttpLineException || cause instanceof TooLongFrameException
                     && uri == null) {
-                refuse(HttpResponseStatus.REQUEST_URI_TOO_LONG, new OpenAiError(414,
+                refuseInTurn(HttpResponseStatus.REQUEST_URI_TOO_LONG, new OpenAiError(414,
                         "The request line (its URI) is longer than the gateway accepts.", "invalid_request_error",
                         null, "uri_too_long"), null);
             } else {
-                refuse(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "The request is not valid HTTP ("
+                refuseInTurn(HttpResponseStatus.BAD_REQUEST, new OpenAiError(400, "The request is not valid HTTP ("
                         + reason(cause) + ").", "invalid_request_error", null, "invalid_http_request"), path);
             }
         }
 
+        /**
+         * Refuses after the answers still owed to earlier requests on the connection (pipelined behind a stream,
+         * say), never in the middle of one; reads nothing more meanwhile.
+         */
+        void refuseInTurn(HttpResponseStatus status, OpenAiError error, String path) {
+            if (awaiting == 0) {
+                refuse(status, error, path);
+                return;
+            }
+            closing = true;
+            cancelTimer();
+            refusalInTurn = () -> refuse(status, error, path);
+        }
+
         /** Answers the error, stops reading, and closes the connection a moment later (lingering close). */
-        void refuse(HttpResponseStatus status, OpenAiError error, String path) {
+        private void refuse(HttpResponseStatus status, OpenAiError error, String path) {
             closing = true;
             cancelTimer();
             Channel channel = ctx.channel();

@@ -121,6 +121,22 @@ class HttpSemanticsTest extends GatewayTest {
     }
 
     @Test
+    void aMalformedRequestPipelinedBehindAStreamIsRefusedAfterTheStreamEnds(CapturedOutput output) {
+        UPSTREAM.enqueue("deepseek", shortStream(200));
+        try (RawHttp client = new RawHttp(PORT)) {
+            client.send(RawHttp.post("HTTP/1.1", CHAT, CLIENT_KEY, "", streamed())
+                    + "POST " + CHAT + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n{}");
+            RawHttp.Answer stream = client.read();
+            assertThat(stream.status()).isEqualTo(200);
+            assertThat(stream.body()).as("whole, nothing written into it").startsWith("data: {")
+                    .endsWith("data: [DONE]\n\n").doesNotContain("invalid_http_request");
+            assertOpenAiError(client.read(), 400, "invalid_http_request");
+            assertThat(client.closedWithin(Duration.ofSeconds(3))).isTrue();
+        }
+        assertThat(output.getAll()).doesNotContain(" WARN ").doesNotContainPattern("\\n\\s+at io\\.netty\\.");
+    }
+
+    @Test
     void oversizeHeaderIs431() {
         String big = "X-Big: " + "a".repeat(100_000) + "\r\n";
         try (RawHttp client = new RawHttp(PORT)) {
