@@ -97,13 +97,15 @@ public final class CaravanConfiguration implements CamelConfiguration {
 
     /**
      * System properties, environment variables, then Camel's properties; last, the database settings of Caravan's
-     * application.yaml ({@code spring.datasource.*}, {@code CARAVAN_DATABASE_URL}), as the gateway itself has them.
+     * application.yaml ({@code spring.datasource.*}, {@code CARAVAN_DATABASE_URL}), as the gateway itself has them,
+     * and the price book.
      */
     private static StandardEnvironment environment(PropertiesComponent properties) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addLast(new PropertiesPropertySource("Camel properties",
                 properties.loadProperties()));
         environment.getPropertySources().addLast(CaravanDefaults.load("spring.datasource."));
+        environment.getPropertySources().addLast(CaravanDefaults.priceBook());
         return environment;
     }
 

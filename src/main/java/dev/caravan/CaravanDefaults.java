@@ -1,9 +1,12 @@
 package dev.caravan;
 
+import dev.caravan.pricing.PriceBook;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
@@ -22,6 +25,7 @@ import org.springframework.core.io.ClassPathResource;
 class CaravanDefaults implements EnvironmentPostProcessor {
 
     static final String LOCATION = "caravan/application.yaml";
+    static final String PRICE_BOOK = "caravan/prices.yaml";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -29,6 +33,18 @@ class CaravanDefaults implements EnvironmentPostProcessor {
         // alias, a price) would come back
         if (!application.getAllSources().contains(CaravanApplication.class)) {
             environment.getPropertySources().addLast(load("caravan."));
+        }
+        environment.getPropertySources().addLast(priceBook());
+    }
+
+    /** The price book shipped in the jar: below every setting, so application.yaml overrides it entry by entry. */
+    static PropertySource<?> priceBook() {
+        try {
+            List<PropertySource<?>> documents = new YamlPropertySourceLoader().load(PriceBook.SOURCE,
+                    new ClassPathResource(PRICE_BOOK, CaravanDefaults.class.getClassLoader()));
+            return documents.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Caravan's price book (" + PRICE_BOOK + ") is missing from the classpath", e);
         }
     }
 

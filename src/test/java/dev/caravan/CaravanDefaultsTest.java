@@ -19,7 +19,8 @@ class CaravanDefaultsTest {
         new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(Object.class));
 
         assertThat(environment.getProperty("caravan.regions.glm.cn")).isEqualTo("https://open.bigmodel.cn/api/paas/v4");
-        assertThat(environment.getProperty("caravan.prices.groq[llama-3.1-8b-instant].input")).isEqualTo("0.05");
+        // and the price book, below them
+        assertThat(environment.getProperty("caravan.prices.groq[openai/gpt-oss-120b].input")).isEqualTo("0.15");
         assertThat(environment.getProperty("caravan.port")).isEqualTo("9090");
         // the gateway's own Camel and Spring settings are not the application's
         assertThat(environment.getProperty("camel.main.stream-caching-enabled")).isNull();
@@ -33,5 +34,7 @@ class CaravanDefaultsTest {
         new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(CaravanApplication.class));
 
         assertThat(environment.getProperty("caravan.regions.glm.cn")).isNull();
+        // the price book is the jar's in both
+        assertThat(environment.getProperty("caravan.prices.groq[openai/gpt-oss-120b].input")).isEqualTo("0.15");
     }
 }

@@ -5,6 +5,7 @@ import dev.caravan.routing.ModelCatalog;
 import dev.caravan.openai.OpenAiRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Consumer;
@@ -26,6 +27,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     private String apiKey = "";
     private String adapter = "openai";
     private String models = "";
+    private Map<String, ModelCatalog.Retirement> retired = Map.of();
     private boolean enabled = true;
     private long connectTimeout = 5_000;
     private long firstByteTimeout = 120_000;
@@ -103,6 +105,9 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         circuitBreaker = getComponent().breaker(provider, breaker);
         if (routable()) {
             upstream = createUpstream();
+        }
+        if (routable()) {
+            getComponent().catalog().retire(provider, retired);
         }
         getComponent().catalog().register(provider, ModelCatalog.parseModels(models), routable());
     }
@@ -229,6 +234,11 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     /** Models served, comma-separated; {@code public=upstream} when the names differ. */
     public void setModels(String models) {
         this.models = models == null ? "" : models;
+    }
+
+    /** Retired models, {@code old=successor@yyyy-MM-dd}, comma-separated. */
+    public void setRetired(String retired) {
+        this.retired = ModelCatalog.parseRetirements(provider, retired == null ? "" : retired);
     }
 
     public void setEnabled(boolean enabled) {

@@ -2,6 +2,8 @@ package dev.caravan.routing;
 
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
+import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,16 @@ public class ModelCatalog implements ReloadableSettings {
     }
 
     /** A model as {@code /v1/models} shows it, and where it goes. */
+    /**
+     * A model the provider retires on {@code date}: until then it is served as itself (if listed), from then on
+     * its requests, by name or as {@code <provider>/<model>}, go to {@code successor}; a notice is logged once.
+     */
+    public record Retirement(String provider, String model, String successor, LocalDate date) {
+        boolean retired(LocalDate today) {
+            return !today.isBefore(date);
+        }
+    }
+
     public record Listed(String id, Route route) {
     }
 
@@ -104,6 +117,10 @@ public class ModelCatalog implements ReloadableSettings {
 
     /** Registered providers by id; sorted, so the first id wins a model two providers list (logged). */
     private final Map<String, Map<String, String>> providers = new TreeMap<>();
+    /** provider → retired model → its retirement */
+    private final Map<String, Map<String, Retirement>> retirements = new ConcurrentHashMap<>();
+    private final Set<Retirement> noticed = ConcurrentHashMap.newKeySet();
+    private Clock clock = Clock.systemUTC();
     private final Set<String> routable = new HashSet<>();
     /** Running endpoints per provider id: a reload moving a provider to another route may start the new first. */
     private final Map<String, Integer> running = new HashMap<>();
@@ -170,6 +187,47 @@ public class ModelCatalog implements ReloadableSettings {
     /** A map key as a property name part: bracketed when it has dots or slashes. */
     static String key(String name) {
         return name.matches("[a-z0-9-]+") ? "." + name : ".[" + name + "]";
+    }
+
+    /** Parses {@code old=successor@yyyy-MM-dd,...}. */
+    public static Map<String, Retirement> parseRetirements(String provider, String retired) {
+        Map<String, Retirement> parsed = new LinkedHashMap<>();
+        for (String entry : retired.split(",")) {
+            String e = entry.strip();
+            if (e.isEmpty()) {
+                continue;
+            }
+            int eq = e.indexOf('=');
+            int at = e.lastIndexOf('@');
+            if (eq <= 0 || at < eq + 2) {
+                throw new IllegalArgumentException("retired entry '" + e + "' of provider '" + provider
+                        + "' is not old=successor@yyyy-MM-dd");
+            }
+            String old = e.substring(0, eq).strip();
+            parsed.put(old, new Retirement(provider, old, e.substring(eq + 1, at).strip(),
+                    LocalDate.parse(e.substring(at + 1).strip())));
+        }
+        return parsed;
+    }
+
+    /** The clock retirement dates are read against (tests set a fixed one). */
+    void clock(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The provider's retirements; notices of the coming ones are logged now. */
+    public void retire(String id, Map<String, Retirement> retired) {
+        retirements.put(id, Map.copyOf(retired));
+        LocalDate today = LocalDate.now(clock);
+        retired.values().stream().filter(r -> !r.retired(today)).forEach(r -> LOG.warn("Model '{}' of provider '{}' "
+                + "shuts down on {}; its successor is '{}'", r.model(), r.provider(), r.date(), r.successor()));
+    }
+
+    /** Every retirement of a routable provider, past and coming. */
+    public List<Retirement> retirements() {
+        Set<String> routableNow = snapshot.routable();
+        return retirements.entrySet().stream().filter(e -> routableNow.contains(e.getKey()))
+                .flatMap(e -> e.getValue().values().stream()).toList();
     }
 
     /** Parses {@code a,b=upstream-b}: public names, each with its upstream id when that differs. */
@@ -251,6 +309,23 @@ public class ModelCatalog implements ReloadableSettings {
     }
 
     public Optional<Route> resolve(String model) {
+        return find(model).map(this::successorIfRetired);
+    }
+
+    private Route successorIfRetired(Route route) {
+        Retirement retirement = retirements.getOrDefault(route.provider(), Map.of()).get(route.upstreamModel());
+        if (retirement == null || !retirement.retired(LocalDate.now(clock))) {
+            return route;
+        }
+        if (noticed.add(retirement)) {
+            LOG.warn("Model '{}' of provider '{}' was retired on {}: '{}' serves its requests; ask for '{}'",
+                    retirement.model(), retirement.provider(), retirement.date(), retirement.successor(),
+                    retirement.successor());
+        }
+        return new Route(route.provider(), retirement.successor());
+    }
+
+    private Optional<Route> find(String model) {
         Snapshot current = snapshot;
         Route named = current.names().get(model);
         if (named != null || current.aliases().contains(model)) {
@@ -260,12 +335,26 @@ public class ModelCatalog implements ReloadableSettings {
         if (prefixed != null) {
             return Optional.of(prefixed);
         }
+        Route retired = retiredName(current.routable(), model);
+        if (retired != null) {
+            return Optional.of(retired);
+        }
         for (AliasPattern pattern : current.patterns()) {
             if (pattern.matches(model)) {
                 return Optional.of(pattern.route());
             }
         }
         return Optional.empty();
+    }
+
+    /** A retired name no provider lists any more: the route to it, whose successor then serves it. */
+    private Route retiredName(Set<String> routable, String model) {
+        for (String id : routable) {
+            if (retirements.getOrDefault(id, Map.of()).containsKey(model)) {
+                return new Route(id, model);
+            }
+        }
+        return null;
     }
 
     /** {@code <provider>/<upstream model>} when the provider is routable, else {@code null}. */

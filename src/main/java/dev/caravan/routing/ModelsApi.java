@@ -46,6 +46,29 @@ public class ModelsApi {
         reply(exchange, list);
     }
 
+    /**
+     * {@code GET /admin/models}: every model a routable provider serves, with its route, and every retirement:
+     * those past (served by their successor) and those coming.
+     */
+    public void admin(Exchange exchange) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode models = body.putArray("models");
+        for (ModelCatalog.Listed model : catalog.list()) {
+            models.addObject().put("id", model.id()).put("provider", model.route().provider())
+                    .put("upstream_model", model.route().upstreamModel());
+        }
+        ArrayNode retired = body.putArray("retirements");
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        for (ModelCatalog.Retirement r : catalog.retirements()) {
+            boolean past = r.retired(today);
+            retired.addObject().put("model", r.model()).put("provider", r.provider()).put("successor", r.successor())
+                    .put("date", r.date().toString()).put("status", past ? "retired" : "shutting_down")
+                    .put("notice", past ? "Retired on " + r.date() + ": requests go to " + r.successor() + "."
+                            : "Shuts down on " + r.date() + "; its successor is " + r.successor() + ".");
+        }
+        reply(exchange, body);
+    }
+
     public void get(Exchange exchange) {
         String id = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class).substring(PATH_PREFIX.length());
         ModelCatalog.Route route = resolver.resolve(id, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));

@@ -5,6 +5,7 @@ import dev.caravan.openai.ClientText;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
+import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Processor;
@@ -19,9 +20,11 @@ import org.springframework.stereotype.Component;
 class ResolveModel implements Processor {
 
     private final ModelCatalog catalog;
+    private final List<ModelAdmission> admissions;
 
-    ResolveModel(ModelCatalog catalog) {
+    ResolveModel(ModelCatalog catalog, List<ModelAdmission> admissions) {
         this.catalog = catalog;
+        this.admissions = admissions;
     }
 
     @Override
@@ -33,10 +36,12 @@ class ResolveModel implements Processor {
     }
 
     ModelCatalog.Route resolve(String model, GatewayKey key) {
-        return catalog.resolve(model)
+        ModelCatalog.Route route = catalog.resolve(model)
                 .filter(r -> key.allows(model, r.canonicalName()))
                 .orElseThrow(() -> new GatewayException(new OpenAiError(404, "The model '" + ClientText.excerpt(model)
                         + "' does not exist or you do not have access to it.", "invalid_request_error", "model",
                         "model_not_found")));
+        admissions.forEach(admission -> admission.admit(route, key));
+        return route;
     }
 }

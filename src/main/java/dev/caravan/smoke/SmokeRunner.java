@@ -14,7 +14,7 @@ import dev.caravan.openai.Usage;
 import dev.caravan.provider.LlmComponent;
 import dev.caravan.provider.UpstreamException;
 import dev.caravan.routing.ModelCatalog;
-import dev.caravan.usage.PriceBook;
+import dev.caravan.pricing.PriceBook;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -442,7 +443,7 @@ public class SmokeRunner {
                 Usage used = Usage.of(usage);
                 promptTokens += used.promptTokens();
                 completionTokens += used.completionTokens();
-                Optional<BigDecimal> priced = prices.cost(target.provider(), target.upstreamModel(), used);
+                Optional<BigDecimal> priced = prices.cost(target.provider(), target.upstreamModel(), used, Instant.now());
                 cost = cost == null || priced.isEmpty() ? null : cost.add(priced.get());
             }
         }

@@ -1,5 +1,6 @@
 package dev.caravan.usage;
 
+import dev.caravan.pricing.PriceBook;
 import dev.caravan.provider.Attempt;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -27,11 +28,12 @@ class PriceRequest implements Processor {
         RequestRecord record = exchange.getMessage().getMandatoryBody(RequestRecord.class);
         List<Optional<BigDecimal>> paid = new ArrayList<>(1);
         if (record.provider() != null && record.usage() != null) {
-            paid.add(prices.cost(record.provider(), record.upstreamModel(), record.usage()));
+            paid.add(prices.cost(record.provider(), record.upstreamModel(), record.usage(), record.time()));
         }
         for (Attempt attempt : record.attempts()) {
             if (attempt.rejectedUsage() != null) {
-                paid.add(prices.cost(attempt.provider(), attempt.upstreamModel(), attempt.rejectedUsage()));
+                paid.add(prices.cost(attempt.provider(), attempt.upstreamModel(), attempt.rejectedUsage(),
+                        record.time()));
             }
         }
         if (paid.isEmpty() || paid.stream().anyMatch(Optional::isEmpty)) {

@@ -1,5 +1,6 @@
 package dev.caravan.usage;
 
+import dev.caravan.pricing.PriceBook;
 import dev.caravan.auth.ApiKeys;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
@@ -143,7 +144,7 @@ public class SpendLimits {
                 : Math.min(MAX_ESTIMATE, maxTokens * Math.min(MAX_ESTIMATE, Math.max(1, request.choices())));
         BigDecimal cost = prices.cost(exchange.getProperty(ModelCatalog.PROVIDER, String.class),
                 exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
-                new Usage(prompt, completion, 0, 0, true)).orElse(BigDecimal.ZERO);
+                new Usage(prompt, completion, 0, 0, true), clock.instant()).orElse(BigDecimal.ZERO);
         Instant now = clock.instant();
         LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         Reservation reservation = new Reservation(key.name(),

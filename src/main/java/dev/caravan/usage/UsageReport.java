@@ -1,5 +1,6 @@
 package dev.caravan.usage;
 
+import dev.caravan.pricing.PriceBook;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.frontdoor.ClientRequest;

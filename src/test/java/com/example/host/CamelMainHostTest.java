@@ -101,7 +101,7 @@ class CamelMainHostTest {
         assertThat(JSON.readTree(demo.body()).at("/choices/0/message/content").asText())
                 .isEqualTo("Hello from Caravan's demo provider. You said: \"hello\"");
 
-        HttpResponse<String> deepseek = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-chat"), KEY));
+        HttpResponse<String> deepseek = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-flash"), KEY));
         assertThat(deepseek.statusCode()).as(deepseek.body()).isEqualTo(200);
         assertThat(JSON.readTree(deepseek.body()).at("/choices/0/message/content").asText())
                 .isEqualTo("answer from deepseek");
@@ -126,7 +126,7 @@ class CamelMainHostTest {
         UPSTREAM.reset();
         HttpResponse<String> demo = gateway.send(gateway.post(CHAT, Loopback.chat("demo"), KEY));
         UPSTREAM.enqueue("deepseek", Answer.json(500, "{\"error\":{\"message\":\"down\"}}"));
-        HttpResponse<String> failed = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-chat"), KEY));
+        HttpResponse<String> failed = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-flash"), KEY));
         assertError(failed, 502, "upstream_error");
         // about 2 s of stream, its usage at the end
         UPSTREAM.enqueue("deepseek", Answer.stream(400,
@@ -135,7 +135,7 @@ class CamelMainHostTest {
                 "data: {\"id\":\"s\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}\n\n",
                 "data: [DONE]\n\n"));
         CompletableFuture<HttpResponse<String>> stream = gateway.sendAsync(
-                gateway.post(CHAT, Loopback.streamedChat("deepseek-chat"), KEY));
+                gateway.post(CHAT, Loopback.streamedChat("deepseek-flash"), KEY));
         while (UPSTREAM.received("deepseek").size() < 2) {
             Thread.sleep(10);
         }

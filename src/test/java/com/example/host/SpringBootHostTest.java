@@ -69,7 +69,7 @@ class SpringBootHostTest {
         assertThat(json(demo).at("/choices/0/message/content").asText())
                 .isEqualTo("Hello from Caravan's demo provider. You said: \"hello\"");
 
-        HttpResponse<String> deepseek = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-chat"), KEY));
+        HttpResponse<String> deepseek = gateway.send(gateway.post(CHAT, Loopback.chat("deepseek-flash"), KEY));
         assertThat(deepseek.statusCode()).as(deepseek.body()).isEqualTo(200);
         assertThat(json(deepseek).at("/choices/0/message/content").asText()).isEqualTo("answer from deepseek");
         assertThat(UPSTREAM.last("deepseek").header("authorization"))
@@ -80,7 +80,7 @@ class SpringBootHostTest {
         assertThat(qwen.statusCode()).as(qwen.body()).isEqualTo(200);
         assertThat(json(qwen).at("/choices/0/message/content").asText()).isEqualTo("answer from qwen");
 
-        HttpResponse<String> streamed = gateway.send(gateway.post(CHAT, Loopback.streamedChat("deepseek-chat"), KEY));
+        HttpResponse<String> streamed = gateway.send(gateway.post(CHAT, Loopback.streamedChat("deepseek-flash"), KEY));
         assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
         assertThat(streamed.headers().firstValue("content-type").orElseThrow()).startsWith("text/event-stream");
         assertThat(streamed.body()).contains("\"Hello\"", "\" world\"").endsWith("data: [DONE]\n\n");

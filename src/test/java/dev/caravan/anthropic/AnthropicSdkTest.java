@@ -165,18 +165,18 @@ class AnthropicSdkTest extends GatewayTest {
 
     @Test
     void usageAndCostReachTheLedger() throws Exception {
-        HttpResponseFor<Message> answered = SDK.messages().withRawResponse().create(ask("deepseek-chat").build());
+        HttpResponseFor<Message> answered = SDK.messages().withRawResponse().create(ask("deepseek-flash").build());
         String id = answered.headers().values("x-request-id").get(0);
         answered.parse();
 
         assertThat(LedgerRows.awaitStatuses(db, List.of(id))).containsEntry(id, 200);
         Map<String, Object> row = db.queryForMap("select path, model, provider, prompt_tokens, completion_tokens, "
                 + "cost from usage_record where request_id = ?", id);
-        assertThat(row).containsEntry("path", "/v1/messages").containsEntry("model", "deepseek-chat")
+        assertThat(row).containsEntry("path", "/v1/messages").containsEntry("model", "deepseek-flash")
                 .containsEntry("provider", "deepseek").containsEntry("prompt_tokens", 11L)
                 .containsEntry("completion_tokens", 7L);
-        // 11 prompt tokens at 0.28 and 7 completion tokens at 0.42 USD per million
-        assertThat((java.math.BigDecimal) row.get("cost")).isEqualByComparingTo("0.00000602");
+        // 11 prompt tokens at 0.15 and 7 completion tokens at 0.60 USD per million
+        assertThat((java.math.BigDecimal) row.get("cost")).isEqualByComparingTo("0.00000585");
     }
 
     @Test
@@ -185,14 +185,14 @@ class AnthropicSdkTest extends GatewayTest {
                 .isInstanceOfSatisfying(NotFoundException.class,
                         e -> assertThat(e.errorType().orElseThrow().toString()).isEqualTo("not_found_error"));
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"busy\"}}"));
-        assertThatThrownBy(() -> SDK.messages().create(ask("deepseek-chat").build()))
+        assertThatThrownBy(() -> SDK.messages().create(ask("deepseek-flash").build()))
                 .isInstanceOfSatisfying(AnthropicServiceException.class, e -> {
                     assertThat(e.statusCode()).isEqualTo(529);
                     assertThat(e.errorType().orElseThrow().toString()).isEqualTo("overloaded_error");
                 });
         AnthropicClient wrongKey = AnthropicOkHttpClient.builder().baseUrl("http://127.0.0.1:" + PORT)
                 .apiKey("sk-wrong").maxRetries(0).build();
-        assertThatThrownBy(() -> wrongKey.messages().create(ask("deepseek-chat").build()))
+        assertThatThrownBy(() -> wrongKey.messages().create(ask("deepseek-flash").build()))
                 .isInstanceOf(UnauthorizedException.class);
         wrongKey.close();
     }
@@ -202,7 +202,7 @@ class AnthropicSdkTest extends GatewayTest {
         AnthropicClient bearer = AnthropicOkHttpClient.builder().baseUrl("http://127.0.0.1:" + PORT)
                 .authToken(CLIENT_KEY).maxRetries(0).build();
 
-        Message message = bearer.messages().create(ask("glm-4-flash").build());
+        Message message = bearer.messages().create(ask("glm-5.3-flash").build());
 
         assertThat(message.content().get(1).asText().text()).isEqualTo("answer from glm");
         assertThat(UPSTREAM.last("glm").header("authorization")).isEqualTo("Bearer " + providerKey("glm"));
@@ -211,7 +211,7 @@ class AnthropicSdkTest extends GatewayTest {
 
     @Test
     void countsTokensWithoutAProvider() {
-        long tokens = SDK.messages().countTokens(MessageCountTokensParams.builder().model("deepseek-chat")
+        long tokens = SDK.messages().countTokens(MessageCountTokensParams.builder().model("deepseek-flash")
                 .addUserMessage("hello there").system("Be brief.").addTool(WEATHER).build()).inputTokens();
 
         assertThat(tokens).isBetween(20L, 200L);

@@ -56,7 +56,7 @@ class MessagesHttpTest extends GatewayTest {
 
     @Test
     void answersClaudeCodesRequestWithAMessage() {
-        HttpResponse<String> response = messages(ask("glm-4-flash", false));
+        HttpResponse<String> response = messages(ask("glm-5.3-flash", false));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type").orElseThrow()).startsWith("application/json");
@@ -109,19 +109,19 @@ class MessagesHttpTest extends GatewayTest {
     @Test
     void failuresAreAnthropicErrors() {
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"busy\"}}"));
-        assertAnthropicError(messages(ask("deepseek-chat", false)), 529, "overloaded_error");
+        assertAnthropicError(messages(ask("deepseek-flash", false)), 529, "overloaded_error");
 
         failEveryAttempt("openai", Answer.json(500, "{\"error\":{\"message\":\"boom\"}}"));
         assertAnthropicError(messages(ask("gpt-4o-mini", true)), 502, "api_error");
 
-        assertAnthropicError(messages(MESSAGES, ask("deepseek-chat", false), "sk-wrong"), 401,
+        assertAnthropicError(messages(MESSAGES, ask("deepseek-flash", false), "sk-wrong"), 401,
                 "authentication_error");
         assertAnthropicError(messages(ask("no-such-model", false)), 404, "not_found_error");
-        assertAnthropicError(messages("{\"model\":\"deepseek-chat\",\"messages\":[]}"), 400,
+        assertAnthropicError(messages("{\"model\":\"deepseek-flash\",\"messages\":[]}"), 400,
                 "invalid_request_error");
         assertAnthropicError(messages("{not json"), 400, "invalid_request_error");
 
-        HttpResponse<String> overBudget = messages(MESSAGES, ask("deepseek-chat", false).replace("1024", "100000"),
+        HttpResponse<String> overBudget = messages(MESSAGES, ask("deepseek-flash", false).replace("1024", "100000"),
                 CAPPED_KEY);
         assertAnthropicError(overBudget, 429, "rate_limit_error");
         assertThat(overBudget.headers().firstValue("retry-after")).isPresent();
@@ -147,7 +147,7 @@ class MessagesHttpTest extends GatewayTest {
         assertThat(sonnet.headers().firstValue("x-caravan-provider")).hasValue("glm");
         assertThat(json(sonnet).path("model").asText()).isEqualTo("claude-sonnet-4-5-20250929");
         assertThat(haiku.headers().firstValue("x-caravan-provider")).hasValue("deepseek");
-        assertThat(UPSTREAM.last("deepseek").json().path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(UPSTREAM.last("deepseek").json().path("model").asText()).isEqualTo("deepseek-flash");
         // patterns are no model names: not listed
         assertThat(get("/v1/models", CLIENT_KEY).body()).doesNotContain("claude-");
     }
@@ -208,7 +208,7 @@ class MessagesHttpTest extends GatewayTest {
                 AnthropicSdkTest.chunk("{\"content\":\"slow\"}", null),
                 AnthropicSdkTest.chunk("{\"content\":\" answer\"}", "\"stop\"") + "data: [DONE]\n\n"));
 
-        HttpResponse<String> response = messages(ask("deepseek-chat", true));
+        HttpResponse<String> response = messages(ask("deepseek-flash", true));
 
         SseEvents events = SseEvents.parse(response.body());
         int ping = events.names().indexOf("ping");
@@ -220,7 +220,7 @@ class MessagesHttpTest extends GatewayTest {
 
     @Test
     void countsTokensAsLimitsDo() {
-        String request = "{\"model\":\"deepseek-chat\",\"system\":[{\"type\":\"text\",\"text\":\"Be brief.\","
+        String request = "{\"model\":\"deepseek-flash\",\"system\":[{\"type\":\"text\",\"text\":\"Be brief.\","
                 + "\"cache_control\":{\"type\":\"ephemeral\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
         HttpResponse<String> counted = messages("/v1/messages/count_tokens?beta=true", request, CLIENT_KEY);
@@ -229,7 +229,7 @@ class MessagesHttpTest extends GatewayTest {
         assertThat(counted.headers().firstValue("content-type").orElseThrow()).startsWith("application/json");
         long tokens = json(counted).path("input_tokens").asLong();
         // the translated chat request at three bytes a token
-        assertThat(tokens).isEqualTo((("{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"system\",\"content\":"
+        assertThat(tokens).isEqualTo((("{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"system\",\"content\":"
                 + "\"Be brief.\"},{\"role\":\"user\",\"content\":\"hi\"}]}").length() + 2) / 3);
         assertThat(UPSTREAM.received()).isEmpty();
         assertAnthropicError(messages("/v1/messages/count_tokens", "{\"messages\":[]}", CLIENT_KEY), 400,
@@ -240,7 +240,7 @@ class MessagesHttpTest extends GatewayTest {
 
     @Test
     void theLogLineNamesTheServerToolsLeftOut(CapturedOutput output) throws Exception {
-        HttpResponse<String> response = messages("{\"model\":\"glm-4-flash\",\"max_tokens\":100,"
+        HttpResponse<String> response = messages("{\"model\":\"glm-5.3-flash\",\"max_tokens\":100,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"search\"}],\"tools\":["
                 + "{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":3},"
                 + "{\"type\":\"text_editor_20250728\",\"name\":\"str_replace_based_edit_tool\"},"

@@ -23,7 +23,7 @@ class MessagesToChatTest {
     @Test
     void translatesAnAgentTurnWithSystemBlocksToolsAndThinking() throws Exception {
         MessagesToChat.Chat chat = translate("""
-                {'model':'deepseek-chat','max_tokens':32000,'stream':true,'temperature':1,'top_k':5,
+                {'model':'deepseek-flash','max_tokens':32000,'stream':true,'temperature':1,'top_k':5,
                  'system':[{'type':'text','text':'You are an agent.'},
                            {'type':'text','text':'Be brief.','cache_control':{'type':'ephemeral'}}],
                  'messages':[
@@ -50,7 +50,7 @@ class MessagesToChatTest {
 
         JsonNode body = chat.body();
         assertThat(chat.droppedTools()).containsExactly("web_search_20250305");
-        assertThat(body.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(body.path("model").asText()).isEqualTo("deepseek-flash");
         assertThat(body.path("max_tokens").asLong()).isEqualTo(32000);
         assertThat(body.path("stream").asBoolean()).isTrue();
         assertThat(body.path("stream_options").path("include_usage").asBoolean()).isTrue();

@@ -65,7 +65,7 @@ class ApiKeysTest {
         assertThat(keys.authenticate("Bearer sk-env")).isEqualTo(GatewayKey.unlimited("default"));
         assertThat(keys.authenticate("bearer sk-team-a").name()).isEqualTo("team-a");
         assertThat(keys.authenticate("Bearer sk-team-a-next").allows("qwen-plus")).isTrue();
-        assertThat(keys.authenticate("Bearer sk-team-a-next").allows("deepseek-chat")).isFalse();
+        assertThat(keys.authenticate("Bearer sk-team-a-next").allows("deepseek-flash")).isFalse();
         assertThatThrownBy(() -> keys.authenticate("Bearer sha256:" + ApiKeys.sha256("sk-team-a")))
                 .as("the digest is not a key").isInstanceOf(GatewayException.class);
         assertThat(output.getOut()).doesNotContain("sk-caravan-");

@@ -51,7 +51,7 @@ class DeadLetterTest extends GatewayTest {
     private static HttpResponse<String> failedRequest(String marker) {
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"overloaded " + marker
                 + " key " + providerKey("deepseek") + "\"}}"));
-        return post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + marker
+        return post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"" + marker
                 + "\"}],\"metadata\":{\"api_key\":\"sk-client-secret\"}}");
     }
 
@@ -63,7 +63,7 @@ class DeadLetterTest extends GatewayTest {
         JsonNode record = deadLetterOf(response.headers().firstValue("x-request-id").orElseThrow());
 
         assertThat(record).as("dead letter recorded").isNotNull();
-        assertThat(record.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(record.path("model").asText()).isEqualTo("deepseek-flash");
         assertThat(record.path("key").asText()).isEqualTo("default");
         assertThat(record.path("status").asInt()).isEqualTo(503);
         assertThat(record.path("request").path("messages").path(0).path("content").asText()).isEqualTo("m1");
@@ -97,7 +97,7 @@ class DeadLetterTest extends GatewayTest {
     void aTranslatedRequestIsKeptAsTheChatCompletionItBecameAndReplaysAsOne() throws Exception {
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
         HttpResponse<String> failed = send(HttpRequest.newBuilder(uri("/v1/messages")).header("x-api-key", CLIENT_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"deepseek-chat\",\"max_tokens\":64,"
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"deepseek-flash\",\"max_tokens\":64,"
                         + "\"system\":\"be brief\",\"messages\":[{\"role\":\"user\",\"content\":\"m3\"}]}")));
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(529);
         JsonNode record = deadLetterOf(failed.headers().firstValue("x-request-id").orElseThrow());
@@ -115,7 +115,7 @@ class DeadLetterTest extends GatewayTest {
     @Test
     void aReplaySendsTheRequestAsSentAndCountsAgainstItsKeysLimits() throws Exception {
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
-        HttpResponse<String> failed = post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\","
+        HttpResponse<String> failed = post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"m4\"}],\"metadata\":{\"api_key\":\"sk-client-own-secret\"}}", PACED_KEY);
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
         JsonNode record = deadLetterOf(failed.headers().firstValue("x-request-id").orElseThrow());
@@ -145,7 +145,7 @@ class DeadLetterTest extends GatewayTest {
                 "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
                         + "\"delta\":{\"content\":\"half an ans\"},\"finish_reason\":null}]}\n\n").droppingAtEnd());
 
-        HttpResponse<String> response = post(CHAT, "{\"model\":\"deepseek-chat\",\"stream\":true,"
+        HttpResponse<String> response = post(CHAT, "{\"model\":\"deepseek-flash\",\"stream\":true,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"m5\"}]}");
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -153,7 +153,7 @@ class DeadLetterTest extends GatewayTest {
         JsonNode record = deadLetterOf(response.headers().firstValue("x-request-id").orElseThrow());
         assertThat(record).as("dead letter of the stream").isNotNull();
         assertThat(record.path("status").asInt()).isEqualTo(200);
-        assertThat(record.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(record.path("model").asText()).isEqualTo("deepseek-flash");
         assertThat(record.path("error").path("code").asText()).isNotBlank();
         assertThat(record.path("streamed").asText()).contains("half an ans");
         assertThat(record.path("request").path("messages").path(0).path("content").asText()).isEqualTo("m5");
@@ -164,7 +164,7 @@ class DeadLetterTest extends GatewayTest {
     void aFailureWithoutAnyProviderCallIsNoDeadLetter() throws Exception {
         breakers.circuitBreaker("deepseek").transitionToForcedOpenState();
         try {
-            HttpResponse<String> response = post(CHAT, chat("deepseek-chat"));
+            HttpResponse<String> response = post(CHAT, chat("deepseek-flash"));
 
             assertError(response, 503, "upstream_unavailable");
             Thread.sleep(300); // the writer thread would have written it by now
@@ -184,13 +184,13 @@ class DeadLetterTest extends GatewayTest {
                 "caravan.ledger.spool-dir", dir.resolve("spool").toString()))) {
             UPSTREAM.respond("deepseek", r -> Answer.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
             for (int i = 0; i < 4; i++) {
-                assertThat(CLIENT.send(gateway.post(CHAT, chat("deepseek-chat"), CLIENT_KEY),
+                assertThat(CLIENT.send(gateway.post(CHAT, chat("deepseek-flash"), CLIENT_KEY),
                         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
             }
             assertThat(awaitRecords(dir, 2)).hasSize(2);
             Thread.sleep(3_100);
             gateway.bean(CircuitBreakerRegistry.class).circuitBreaker("deepseek").reset(); // 12 failures opened it
-            CLIENT.send(gateway.post(CHAT, chat("deepseek-chat"), CLIENT_KEY), HttpResponse.BodyHandlers.ofString());
+            CLIENT.send(gateway.post(CHAT, chat("deepseek-flash"), CLIENT_KEY), HttpResponse.BodyHandlers.ofString());
             assertThat(awaitRecords(dir, 1)).as("the two older than 3 s dropped").hasSize(1);
             String metrics = CLIENT.send(gateway.request("/metrics", ADMIN_KEY).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();

@@ -115,7 +115,7 @@ class ClientInputTest extends GatewayTest {
         }
         assertThat(UPSTREAM.received()).as("none reached a provider").isEmpty();
         // bounds that are each provider's to judge pass through, as sent
-        String theirs = "{\"model\":\"deepseek-chat\",\"max_completion_tokens\":-5,\"temperature\":9,\"messages\":"
+        String theirs = "{\"model\":\"deepseek-flash\",\"max_completion_tokens\":-5,\"temperature\":9,\"messages\":"
                 + HELLO + "}";
         assertThat(post(CHAT, theirs).statusCode()).isEqualTo(200);
         JsonNode forwarded = UPSTREAM.last("deepseek").json();

@@ -68,11 +68,11 @@ class FrontDoorTest extends GatewayTest {
     void aliasesRouteToTheirTarget() {
         HttpResponse<String> coder = post(CHAT, chat("coder"));
         assertThat(coder.headers().firstValue("x-caravan-provider")).hasValue("qwen");
-        assertThat(UPSTREAM.last("qwen").json().path("model").asText()).isEqualTo("qwen-coder-plus");
+        assertThat(UPSTREAM.last("qwen").json().path("model").asText()).isEqualTo("qwen3.8-max");
 
         HttpResponse<String> fast = post(CHAT, chat("fast"));
         assertThat(fast.headers().firstValue("x-caravan-provider")).hasValue("glm");
-        assertThat(UPSTREAM.last("glm").json().path("model").asText()).isEqualTo("glm-4-flash");
+        assertThat(UPSTREAM.last("glm").json().path("model").asText()).isEqualTo("glm-5.3-flash");
     }
 
     @Test
@@ -98,24 +98,24 @@ class FrontDoorTest extends GatewayTest {
 
         assertThat(list.path("object").asText()).isEqualTo("list");
         List<String> ids = list.path("data").findValuesAsText("id");
-        assertThat(ids).contains("demo", "deepseek-chat", "qwen-plus", "glm-4-flash", "house-model", "coder", "fast");
+        assertThat(ids).contains("demo", "deepseek-flash", "qwen-plus", "glm-5.3-flash", "house-model", "coder", "fast");
         assertThat(ids).doesNotHaveDuplicates();
         assertError(get("/v1/models/no-such-model", CLIENT_KEY), 404, "model_not_found");
-        assertThat(json(get("/v1/models/deepseek/deepseek-chat", CLIENT_KEY)).path("owned_by").asText())
+        assertThat(json(get("/v1/models/deepseek/deepseek-flash", CLIENT_KEY)).path("owned_by").asText())
                 .isEqualTo("deepseek");
     }
 
     @Test
     void keysOnlyReachTheirModels() {
-        assertThat(post(CHAT, chat("deepseek-chat"), LIMITED_KEY).statusCode()).isEqualTo(200);
-        assertThat(post(CHAT, chat("glm/glm-4-flash"), LIMITED_KEY).statusCode()).isEqualTo(200);
-        assertThat(post(CHAT, chat("glm-4-flash"), LIMITED_KEY).statusCode())
+        assertThat(post(CHAT, chat("deepseek-flash"), LIMITED_KEY).statusCode()).isEqualTo(200);
+        assertThat(post(CHAT, chat("glm/glm-5.3-flash"), LIMITED_KEY).statusCode()).isEqualTo(200);
+        assertThat(post(CHAT, chat("glm-5.3-flash"), LIMITED_KEY).statusCode())
                 .as("a listed name of an allowed <provider>/<model>").isEqualTo(200);
         assertError(post(CHAT, chat("qwen-plus"), LIMITED_KEY), 404, "model_not_found");
         assertError(post(CHAT, chat("demo"), LIMITED_KEY), 404, "model_not_found");
 
         List<String> ids = json(get("/v1/models", LIMITED_KEY)).path("data").findValuesAsText("id");
-        assertThat(ids).contains("deepseek-chat", "glm-4-flash").doesNotContain("qwen-plus", "demo");
+        assertThat(ids).contains("deepseek-flash", "glm-5.3-flash").doesNotContain("qwen-plus", "demo");
     }
 
     @Test
@@ -162,7 +162,7 @@ class FrontDoorTest extends GatewayTest {
         String content = IntStream.range(0, 1 << 20).mapToObj(i -> String.valueOf((char) ('a' + i % 26)))
                 .reduce(new StringBuilder(), StringBuilder::append, StringBuilder::append)
                 .append("\u00e9\u4e2d\"\\n").toString();
-        String body = "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":"
+        String body = "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + JSON.writeValueAsString(content) + "}]}";
 
         HttpResponse<String> response = post(CHAT, body);
@@ -216,7 +216,7 @@ class FrontDoorTest extends GatewayTest {
                 .header("Cookie", "session=secret")
                 .header("X-Forwarded-For", "10.0.0.1")
                 .header("X-Custom", "client-value")
-                .POST(HttpRequest.BodyPublishers.ofString(chat("deepseek-chat")));
+                .POST(HttpRequest.BodyPublishers.ofString(chat("deepseek-flash")));
 
         HttpResponse<String> response = send(request);
 
@@ -259,7 +259,7 @@ class FrontDoorTest extends GatewayTest {
     void upstreamConnectionsAreKeptAlive() {
         Set<Integer> open = UPSTREAM.connections();
         for (int i = 0; i < 8; i++) {
-            assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).isEqualTo(200);
+            assertThat(post(CHAT, chat("deepseek-flash")).statusCode()).isEqualTo(200);
         }
         // earlier tests may have left idle connections, any of which may be taken; at most one is new
         assertThat(UPSTREAM.received("deepseek").stream().map(FakeProviders.Received::remotePort)
@@ -304,7 +304,7 @@ class FrontDoorTest extends GatewayTest {
             assertThat(response.body()).doesNotContain(providerKey(provider));
         }
         post(CHAT, chat("down-model"));
-        post(CHAT, chat("deepseek-chat"));
+        post(CHAT, chat("deepseek-flash"));
 
         for (String provider : PRESETS) {
             assertThat(output.getAll()).doesNotContain(providerKey(provider));

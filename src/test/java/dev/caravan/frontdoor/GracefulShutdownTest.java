@@ -48,7 +48,7 @@ class GracefulShutdownTest {
                 "data: [DONE]\n\n"));
         HttpClient client = HttpClient.newHttpClient();
         CompletableFuture<HttpResponse<String>> stream = client.sendAsync(gateway.post("/v1/chat/completions",
-                "{\"model\":\"deepseek-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"count\"}]}",
+                "{\"model\":\"deepseek-flash\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"count\"}]}",
                 dev.caravan.testing.GatewayTest.CLIENT_KEY), HttpResponse.BodyHandlers.ofString());
         while (UPSTREAM.received("deepseek").isEmpty()) {
             Thread.sleep(10);

@@ -34,7 +34,7 @@ class HttpSemanticsTest extends GatewayTest {
     }
 
     private static String streamed() {
-        return Loopback.streamedChat("deepseek-chat");
+        return Loopback.streamedChat("deepseek-flash");
     }
 
     @Test

@@ -150,7 +150,7 @@ class SocketLimitsTest {
         try (RawHttp client = new RawHttp(port)) {
             long start = System.nanoTime();
             RawHttp.Answer answer = client.send(RawHttp.post("HTTP/1.1", CHAT, KEY, "",
-                    Loopback.streamedChat("deepseek-chat"))).read();
+                    Loopback.streamedChat("deepseek-flash"))).read();
             assertThat(answer.status()).isEqualTo(200);
             assertThat(answer.body()).contains("two").endsWith("data: [DONE]\n\n");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(2900));
@@ -171,7 +171,7 @@ class SocketLimitsTest {
             UPSTREAM.enqueue("deepseek", HttpSemanticsTest.shortStream(300));
             RawHttp streaming = new RawHttp(port);
             open.add(streaming);
-            streaming.send(RawHttp.post("HTTP/1.1", CHAT, KEY, "", Loopback.streamedChat("deepseek-chat")));
+            streaming.send(RawHttp.post("HTTP/1.1", CHAT, KEY, "", Loopback.streamedChat("deepseek-flash")));
             while (open.size() < MAX_CONNECTIONS) {
                 open.add(new RawHttp(port));
             }

@@ -16,11 +16,11 @@ class MetricsTest extends GatewayTest {
         UPSTREAM.enqueue("flaky", Answer.json(503, "{\"error\":{\"message\":\"down\"}}"));
         UPSTREAM.enqueue("deepseek", Answer.json(500, "{\"error\":{\"message\":\"oops\"}}"));
         assertThat(post("/v1/chat/completions", chat("flaky-model")).statusCode()).isEqualTo(200);
-        assertThat(post("/v1/chat/completions", chat("deepseek-chat")).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", chat("deepseek-flash")).statusCode()).isEqualTo(200);
 
         // requests are metered once answered, just after the response: give the last one a moment
         HttpResponse<String> scrape = get("/metrics", ADMIN_KEY);
-        for (int i = 0; i < 50 && !scrape.body().contains("model=\"deepseek-chat\",provider=\"deepseek\"} "); i++) {
+        for (int i = 0; i < 50 && !scrape.body().contains("model=\"deepseek-flash\",provider=\"deepseek\"} "); i++) {
             sleep();
             scrape = get("/metrics", ADMIN_KEY);
         }
@@ -34,9 +34,9 @@ class MetricsTest extends GatewayTest {
                 .contains("caravan_fallbacks_total{provider=\"flaky\"}")
                 .contains("resilience4j_circuitbreaker_state{name=\"flaky\",state=\"closed\"} 1.0")
                 .contains("caravan_dead_letters_total")
-                .contains("gen_ai_client_token_usage_sum{gen_ai_token_type=\"input\",key=\"default\",model=\"deepseek-chat\",provider=\"deepseek\"}")
+                .contains("gen_ai_client_token_usage_sum{gen_ai_token_type=\"input\",key=\"default\",model=\"deepseek-flash\",provider=\"deepseek\"}")
                 .contains("gen_ai_server_request_duration_seconds_count{error=\"none\",key=\"default\",model=\"flaky-model\",provider=\"qwen\"}")
-                .contains("caravan_cost_total{currency=\"USD\",key=\"default\",model=\"deepseek-chat\",provider=\"deepseek\"}")
+                .contains("caravan_cost_total{currency=\"USD\",key=\"default\",model=\"deepseek-flash\",provider=\"deepseek\"}")
                 .doesNotContain(providerKey("deepseek"));
     }
 

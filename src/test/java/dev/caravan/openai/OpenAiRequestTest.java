@@ -19,7 +19,7 @@ class OpenAiRequestTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"deepseek-chat", "m\\u00e9", "a\\\"b", "中文模型", "x/y/z"})
+    @ValueSource(strings = {"deepseek-flash", "m\\u00e9", "a\\\"b", "中文模型", "x/y/z"})
     void splicesTheUpstreamModelInPlace(String clientModel) {
         String json = "{\"messages\":[{\"role\":\"user\",\"content\":\"\\u00e9\"}], \"model\" : \"" + clientModel
                 + "\" ,\"n\":1}";

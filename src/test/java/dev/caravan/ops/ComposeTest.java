@@ -76,9 +76,9 @@ class ComposeTest extends GatewayTest {
     @Test
     void everyMetricTheDashboardPlotsIsOneTheGatewayExposes() throws Exception {
         // a completion and a stream, one of them by a key with a budget: every family the dashboard plots has a sample
-        HttpResponse<String> answered = post("/v1/chat/completions", chat("deepseek-chat"), CAPPED_KEY);
+        HttpResponse<String> answered = post("/v1/chat/completions", chat("deepseek-flash"), CAPPED_KEY);
         assertThat(answered.statusCode()).as(answered.body()).isIn(200, 429);
-        assertThat(post("/v1/chat/completions", "{\"model\":\"deepseek-chat\",\"stream\":true,\"messages\":"
+        assertThat(post("/v1/chat/completions", "{\"model\":\"deepseek-flash\",\"stream\":true,\"messages\":"
                 + "[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode()).isEqualTo(200);
         Thread.sleep(200); // a stream is metered when it ends
         String scrape = get("/metrics", ADMIN_KEY).body();

@@ -53,7 +53,7 @@ class OpenAiSdkTest extends GatewayTest {
 
     @Test
     void completesAChat() {
-        ChatCompletion completion = SDK.chat().completions().create(ask("glm-4-flash").build());
+        ChatCompletion completion = SDK.chat().completions().create(ask("glm-5.3-flash").build());
 
         assertThat(completion.choices().get(0).message().content()).hasValue("answer from glm");
         assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(18);
@@ -73,7 +73,7 @@ class OpenAiSdkTest extends GatewayTest {
 
     @Test
     void streamsUsageWhenAsked() {
-        List<ChatCompletionChunk> chunks = streamAll(ask("deepseek-chat")
+        List<ChatCompletionChunk> chunks = streamAll(ask("deepseek-flash")
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build());
 
         assertThat(chunks.get(chunks.size() - 1).usage().orElseThrow().totalTokens()).isEqualTo(13);
@@ -111,7 +111,7 @@ class OpenAiSdkTest extends GatewayTest {
 
     @Test
     void listsModelsAndEmbeds() {
-        assertThat(SDK.models().list().data()).extracting(Model::id).contains("demo", "deepseek-chat", "coder");
+        assertThat(SDK.models().list().data()).extracting(Model::id).contains("demo", "deepseek-flash", "coder");
         assertThat(SDK.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small")
                 .input("hello").build()).data().get(0).embedding()).hasSize(2);
     }

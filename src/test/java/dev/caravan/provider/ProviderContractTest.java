@@ -35,12 +35,13 @@ class ProviderContractTest extends GatewayTest {
     static Stream<Preset> presets() {
         return Stream.of(
                 new Preset("openai", "gpt-4o-mini", "text-embedding-3-small", true),
-                new Preset("deepseek", "deepseek-chat", null, true),
-                new Preset("qwen", "qwen-plus", "text-embedding-v3", true),
-                new Preset("glm", "glm-4-flash", "embedding-3", true),
-                new Preset("siliconflow", "deepseek-ai/DeepSeek-V3", "BAAI/bge-m3", true),
-                new Preset("groq", "llama-3.3-70b-versatile", null, false),
-                new Preset("openrouter", null, null, true));
+                new Preset("deepseek", "deepseek-flash", null, true),
+                new Preset("qwen", "qwen-plus", null, true),
+                new Preset("glm", "glm-5.3-flash", null, true),
+                new Preset("siliconflow", "zai-org/GLM-5.3", null, true),
+                new Preset("groq", "openai/gpt-oss-120b", null, false),
+                new Preset("openrouter", null, null, true),
+                new Preset("moonshot", "kimi-k3", null, true));
     }
 
     @ParameterizedTest

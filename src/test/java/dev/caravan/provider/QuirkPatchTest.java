@@ -13,7 +13,7 @@ class QuirkPatchTest extends GatewayTest {
 
     @Test
     void groqGetsOnlyTheFieldsItSupports() {
-        post(CHAT, "{\"model\":\"llama-3.3-70b-versatile\",\"messages\":[{\"role\":\"user\",\"name\":\"ann\","
+        post(CHAT, "{\"model\":\"openai/gpt-oss-120b\",\"messages\":[{\"role\":\"user\",\"name\":\"ann\","
                 + "\"content\":\"hi\"}],\"logprobs\":true,\"top_logprobs\":2,\"logit_bias\":{\"1\":2},\"n\":3,"
                 + "\"store\":true,\"metadata\":{\"a\":\"b\"},\"temperature\":0.5,\"tools\":[],\"stream\":false}");
 
@@ -35,19 +35,19 @@ class QuirkPatchTest extends GatewayTest {
 
     @Test
     void glmToolChoiceBecomesAuto() {
-        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        post(CHAT, "{\"model\":\"glm-5.3-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}],"
                 + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}");
         assertThat(UPSTREAM.last("glm").json().path("tool_choice").asText()).isEqualTo("auto");
 
-        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        post(CHAT, "{\"model\":\"glm-5.3-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"tool_choice\":\"required\"}");
         assertThat(UPSTREAM.last("glm").json().path("tool_choice").asText()).isEqualTo("auto");
     }
 
     @Test
     void glmJsonSchemaBecomesJsonObject() {
-        post(CHAT, "{\"model\":\"glm-4-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"json\"}],"
+        post(CHAT, "{\"model\":\"glm-5.3-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"json\"}],"
                 + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{}}}}");
 
         assertThat(UPSTREAM.last("glm").json().path("response_format").toString())
@@ -56,11 +56,11 @@ class QuirkPatchTest extends GatewayTest {
 
     @Test
     void deepSeekGetsStreamOptionsOnlyWhenStreaming() {
-        post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"stream_options\":{\"include_usage\":true}}");
         assertThat(UPSTREAM.last("deepseek").json().has("stream_options")).isFalse();
 
-        post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
         assertThat(UPSTREAM.last("deepseek").json().path("stream_options").path("include_usage").asBoolean())
                 .isTrue();
@@ -77,6 +77,6 @@ class QuirkPatchTest extends GatewayTest {
                 .isEqualTo(body);
         post(CHAT, body.replace("qwen-plus", "coder"));
         assertThat(new String(UPSTREAM.last("qwen").body(), java.nio.charset.StandardCharsets.UTF_8))
-                .isEqualTo(body.replace("qwen-plus", "qwen-coder-plus"));
+                .isEqualTo(body.replace("qwen-plus", "qwen3.8-max"));
     }
 }

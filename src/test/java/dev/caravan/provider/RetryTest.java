@@ -22,7 +22,7 @@ class RetryTest extends GatewayTest {
     void serverErrorIsTriedAgain(CapturedOutput output) throws Exception {
         UPSTREAM.enqueue("deepseek", Answer.json(503, OVERLOADED));
 
-        HttpResponse<String> response = post(CHAT, chat("deepseek-chat"));
+        HttpResponse<String> response = post(CHAT, chat("deepseek-flash"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(UPSTREAM.received("deepseek")).hasSize(2);
@@ -54,7 +54,7 @@ class RetryTest extends GatewayTest {
     void outOfBalanceIsNotTriedAgain() {
         UPSTREAM.enqueue("glm", Answer.json(429, "{\"error\":{\"code\":\"1113\",\"message\":\"欠费\"}}"));
 
-        assertError(post(CHAT, chat("glm-4-flash")), 429, "insufficient_quota");
+        assertError(post(CHAT, chat("glm-5.3-flash")), 429, "insufficient_quota");
         assertThat(UPSTREAM.received("glm")).hasSize(1);
     }
 
@@ -71,7 +71,7 @@ class RetryTest extends GatewayTest {
     void aStreamIsTriedAgainBeforeItsFirstByte() {
         UPSTREAM.enqueue("deepseek", Answer.json(502, OVERLOADED));
 
-        HttpResponse<String> response = post(CHAT, "{\"model\":\"deepseek-chat\",\"stream\":true,"
+        HttpResponse<String> response = post(CHAT, "{\"model\":\"deepseek-flash\",\"stream\":true,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
         assertThat(response.statusCode()).isEqualTo(200);

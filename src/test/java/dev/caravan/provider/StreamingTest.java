@@ -131,7 +131,7 @@ class StreamingTest extends GatewayTest {
                 chunk("\"content\":\"one\"", null), chunk("\"content\":\"two\"", null),
                 chunk("\"content\":\"three\"", null), chunk("\"content\":\"four\"", "\"stop\""), "data: [DONE]\n\n"));
 
-        Read read = stream(streamBody("deepseek-chat", false));
+        Read read = stream(streamBody("deepseek-flash", false));
 
         assertThat(read.content("content")).isEqualTo("onetwothreefour");
         long firstMillis = (read.dataNanos().get(0) - read.startNanos()) / 1_000_000;
@@ -222,7 +222,7 @@ class StreamingTest extends GatewayTest {
 
         HttpResponse<Stream<String>> response = CLIENT.send(HttpRequest.newBuilder(uri(CHAT))
                 .header("Authorization", "Bearer " + CLIENT_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(streamBody("llama-3.1-8b-instant", false))).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(streamBody("openai/gpt-oss-120b", false))).build(),
                 HttpResponse.BodyHandlers.ofLines());
         try (Stream<String> lines = response.body()) {
             Iterator<String> it = lines.iterator();
@@ -267,7 +267,7 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void reportedUsageIsLoggedWithTheStream(CapturedOutput output) throws Exception {
-        stream(streamBody("glm-4-flash", false));
+        stream(streamBody("glm/glm-4-flash", false));
 
         assertLogged(output, "provider=glm .*prompt_tokens=9 completion_tokens=4 cost=unknown stream=true");
     }

@@ -125,7 +125,7 @@ class HotReloadTest {
                         value: sk-extra
                       - name: models
                         value: extra-model
-                """).replace("deepseek-chat,deepseek-reasoner", "deepseek-chat,deepseek-reasoner,deepseek-next"));
+                """).replace("deepseek-flash,deepseek-v4-pro", "deepseek-flash,deepseek-v4-pro,deepseek-next"));
         JsonNode routes = awaitRoutes(body -> version(body, "providers.camel.yaml") == 2);
         assertThat(routes.path("last_reload").path("message").asText())
                 .contains("routes replaced [provider-deepseek]", "added [provider-extra]");
@@ -137,7 +137,7 @@ class HotReloadTest {
 
         // an alias, a price and a key, in application.yaml
         write(config, configOriginal
-                .replace("    coder: qwen/qwen-coder-plus\n", "    coder: qwen/qwen-coder-plus\n    quick: extra/extra-model\n")
+                .replace("    coder: qwen/qwen3.8-max\n", "    coder: qwen/qwen3.8-max\n    quick: extra/extra-model\n")
                 .replace("  prices:\n", "  prices:\n    extra:\n      extra-model: {input: 1000, output: 1000, as-of: test}\n")
                 .replace("  # keys:\n", "  keys:\n    - name: reloaded\n      key: sk-reloaded-key\n      models: [quick]\n"));
         routes = awaitRoutes(body -> version(body, "application.yaml") == 2);
@@ -182,7 +182,7 @@ class HotReloadTest {
         assertThat(message).contains("provider-demo", "provider-deepseek", "provider-openrouter")
                 .doesNotContain("front-door", "route-by-model");
         assertThat(output.getAll()).contains("Edited values that apply at the next restart, not now: [caravan.port]");
-        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+        assertThat(chat("deepseek-flash").statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -193,7 +193,7 @@ class HotReloadTest {
         // the old one goes before the new one starts: both consume direct:call-provider
         assertThat(routes.path("last_reload").path("message").asText())
                 .contains("added [call-chosen-provider], removed [call-provider]");
-        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+        assertThat(chat("deepseek-flash").statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -272,8 +272,8 @@ class HotReloadTest {
                 new BadEdit("unknown template parameter", "providers", "      - name: adapter\n        value: groq",
                         "      - name: adaptor\n        value: groq", "has no parameter 'adaptor'",
                         "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-groq"),
-                new BadEdit("alias to an unknown provider", "config", "    coder: qwen/qwen-coder-plus",
-                        "    coder: nope/qwen-coder-plus", "caravan.aliases.coder: 'nope/qwen-coder-plus'",
+                new BadEdit("alias to an unknown provider", "config", "    coder: qwen/qwen3.8-max",
+                        "    coder: nope/qwen3.8-max", "caravan.aliases.coder: 'nope/qwen3.8-max'",
                         "    coder: nope"),
                 new BadEdit("no HTTP listener left", "api",
                         "uri: \"netty-http:http://{{caravan.host:0.0.0.0}}:{{caravan.port:8080}}\"",
@@ -336,7 +336,7 @@ class HotReloadTest {
         }
         assertThat(servesOriginals(routes)).as("the files that serve").isTrue();
         assertThat(chat("demo").statusCode()).isEqualTo(200);
-        assertThat(chat("deepseek-chat").statusCode()).isEqualTo(200);
+        assertThat(chat("deepseek-flash").statusCode()).isEqualTo(200);
     }
 
     private static int rejections(CapturedOutput output) {
@@ -419,7 +419,7 @@ class HotReloadTest {
 
     /** Four clients sending requests, streamed and not, to the models in play, without pause. */
     private static final class Load {
-        private static final List<String> MODELS = List.of("demo", "deepseek-chat", "coder");
+        private static final List<String> MODELS = List.of("demo", "deepseek-flash", "coder");
         private final List<String> models = new CopyOnWriteArrayList<>(MODELS);
         private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         private final AtomicInteger served = new AtomicInteger();

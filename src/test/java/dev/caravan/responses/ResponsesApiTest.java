@@ -197,7 +197,7 @@ class ResponsesApiTest extends GatewayTest {
                         + "\"completion_tokens\":3,\"total_tokens\":8}}\n\n",
                 "data: [DONE]\n\n"));
 
-        List<ResponseStreamEvent> events = streamAll(ask("deepseek-chat").addTool(weatherTool()).build());
+        List<ResponseStreamEvent> events = streamAll(ask("deepseek-flash").addTool(weatherTool()).build());
 
         assertThat(events.stream().filter(ResponseStreamEvent::isFunctionCallArgumentsDelta)
                 .map(e -> e.asFunctionCallArgumentsDelta().delta())).containsExactly("{\"city\":", "\"Oslo\"}");
@@ -226,7 +226,7 @@ class ResponsesApiTest extends GatewayTest {
                         + "\"\\\"*** Begin Patch\\\\n*** End Patch\\\"}\"}}]", "tool_calls"),
                 "data: [DONE]\n\n"));
 
-        List<ResponseStreamEvent> events = streamAll(ask("deepseek-chat").addTool(applyPatch).build());
+        List<ResponseStreamEvent> events = streamAll(ask("deepseek-flash").addTool(applyPatch).build());
 
         JsonNode sent = UPSTREAM.last("deepseek").json();
         assertThat(sent.path("tools").path(0).path("function").path("name").asText()).isEqualTo("apply_patch");
@@ -243,7 +243,7 @@ class ResponsesApiTest extends GatewayTest {
         completed.validate();
         assertThat(completed.usage().orElseThrow().totalTokens()).as("estimated: the provider sent none").isPositive();
 
-        Response next = SDK.responses().create(ResponseCreateParams.builder().model("deepseek-chat").store(false)
+        Response next = SDK.responses().create(ResponseCreateParams.builder().model("deepseek-flash").store(false)
                 .addTool(applyPatch).inputOfResponse(List.of(
                         ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder()
                                 .role(EasyInputMessage.Role.USER).content("patch it").build()),
@@ -290,7 +290,7 @@ class ResponsesApiTest extends GatewayTest {
 
     @Test
     void usageAndCostAreInTheLedger() throws Exception {
-        HttpResponse<String> response = post(RESPONSES, "{\"model\":\"deepseek-chat\",\"input\":\"hi\"}");
+        HttpResponse<String> response = post(RESPONSES, "{\"model\":\"deepseek-flash\",\"input\":\"hi\"}");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         List<String> ids = LedgerRows.requestIds(List.of(response));
@@ -358,7 +358,7 @@ class ResponsesApiTest extends GatewayTest {
     @Test
     void aSpentBudgetGets429() {
         OpenAIClient capped = sdk(CAPPED_KEY);
-        assertThatThrownBy(() -> capped.responses().create(ask("deepseek-chat").maxOutputTokens(1_000_000).build()))
+        assertThatThrownBy(() -> capped.responses().create(ask("deepseek-flash").maxOutputTokens(1_000_000).build()))
                 .isInstanceOfSatisfying(OpenAIServiceException.class, e -> {
                     assertThat(e.statusCode()).isEqualTo(429);
                     assertThat(e.code()).hasValue("insufficient_quota");
@@ -370,12 +370,12 @@ class ResponsesApiTest extends GatewayTest {
     void theAnthropicStyleKeyHeaderAuthenticates() {
         HttpResponse<String> response = send(HttpRequest.newBuilder(uri(RESPONSES)).header("x-api-key", CLIENT_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"glm-4-flash\",\"input\":\"hi\"}")));
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"glm-5.3-flash\",\"input\":\"hi\"}")));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(json(response).path("object").asText()).isEqualTo("response");
         assertError(send(HttpRequest.newBuilder(uri(RESPONSES)).header("x-api-key", "sk-wrong")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"glm-4-flash\",\"input\":\"hi\"}"))),
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"glm-5.3-flash\",\"input\":\"hi\"}"))),
                 401, "invalid_api_key");
     }
 

@@ -28,7 +28,7 @@ class ResponsesTranslationTest {
 
     /** What Codex sends, in short: instructions, a turn with reasoning and two calls, namespaced tools, web search. */
     private static final String CODEX_LIKE = """
-            {"model":"deepseek-chat","instructions":"You are Codex.","stream":true,"store":false,
+            {"model":"deepseek-flash","instructions":"You are Codex.","stream":true,"store":false,
              "include":["reasoning.encrypted_content"],"prompt_cache_key":"c1","parallel_tool_calls":true,
              "tool_choice":"auto","reasoning":{"effort":"high","summary":"auto"},
              "input":[
@@ -84,7 +84,7 @@ class ResponsesTranslationTest {
         Translated t = translate(CODEX_LIKE);
         JsonNode chat = t.chat();
 
-        assertThat(chat.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(chat.path("model").asText()).isEqualTo("deepseek-flash");
         JsonNode messages = chat.path("messages");
         assertThat(messages.findValuesAsText("role"))
                 .containsExactly("system", "user", "assistant", "tool", "tool", "assistant");
@@ -258,7 +258,7 @@ class ResponsesTranslationTest {
     void aChatAnswerBecomesAResponse() {
         ResponsesTranslation translation = translate(CODEX_LIKE.replace("\"stream\":true,", "")).translation();
         JsonNode response = json(new String(translation.answer(json("""
-                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"deepseek-chat",
+                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"deepseek-flash",
                  "choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant",
                   "content":"Spawning.","reasoning_content":"Need an agent.","tool_calls":[
                    {"id":"call_9","type":"function","function":{"name":"multi_agent_v1__spawn_agent","arguments":"{}"}},
@@ -270,7 +270,7 @@ class ResponsesTranslationTest {
         assertThat(response.path("id").asText()).startsWith("resp_");
         assertThat(response.path("object").asText()).isEqualTo("response");
         assertThat(response.path("status").asText()).isEqualTo("completed");
-        assertThat(response.path("model").asText()).isEqualTo("deepseek-chat");
+        assertThat(response.path("model").asText()).isEqualTo("deepseek-flash");
         assertThat(response.path("store").asBoolean(true)).isFalse();
         assertThat(response.path("tools").size()).as("tools echoed as sent").isEqualTo(4);
         JsonNode output = response.path("output");

@@ -9,11 +9,11 @@ import org.junit.jupiter.api.Test;
 class ModelCatalogTest {
 
     private final ModelCatalog catalog = new ModelCatalog(new RoutingProperties(Map.of(
-            "coder", "qwen/qwen-coder-plus", "chat", "deepseek-chat", "gpt-4o", "b/gpt-4o-mini", "gone", "off/x"), Map.of(), Map.of()));
+            "coder", "qwen/qwen3.8-max", "chat", "deepseek-flash", "gpt-4o", "b/gpt-4o-mini", "gone", "off/x"), Map.of(), Map.of()));
 
     ModelCatalogTest() {
-        catalog.register("qwen", ModelCatalog.parseModels("qwen-plus, qwen-coder-plus"), true);
-        catalog.register("deepseek", ModelCatalog.parseModels("deepseek-chat"), true);
+        catalog.register("qwen", ModelCatalog.parseModels("qwen-plus, qwen3.8-max"), true);
+        catalog.register("deepseek", ModelCatalog.parseModels("deepseek-flash"), true);
         catalog.register("b", ModelCatalog.parseModels("shared,gpt-4o=gpt-4o-2024"), true);
         catalog.register("a", ModelCatalog.parseModels("shared"), true);
         catalog.register("off", ModelCatalog.parseModels("off-model"), false);
@@ -22,8 +22,8 @@ class ModelCatalogTest {
     @Test
     void resolvesListedNamesAliasesAndPrefixes() {
         assertThat(catalog.resolve("qwen-plus")).contains(new Route("qwen", "qwen-plus"));
-        assertThat(catalog.resolve("coder")).contains(new Route("qwen", "qwen-coder-plus"));
-        assertThat(catalog.resolve("chat")).contains(new Route("deepseek", "deepseek-chat"));
+        assertThat(catalog.resolve("coder")).contains(new Route("qwen", "qwen3.8-max"));
+        assertThat(catalog.resolve("chat")).contains(new Route("deepseek", "deepseek-flash"));
         assertThat(catalog.resolve("deepseek/anything-new")).contains(new Route("deepseek", "anything-new"));
         assertThat(catalog.resolve("qwen/")).isEmpty();
         assertThat(catalog.resolve("unknown")).isEmpty();
@@ -54,18 +54,18 @@ class ModelCatalogTest {
     @Test
     void aliasPatternsCatchAgentModelNamesMostSpecificFirst() {
         ModelCatalog agents = new ModelCatalog(new RoutingProperties(Map.of(
-                "claude-*", "qwen/qwen-plus", "claude-haiku-*", "deepseek-chat", "claude-*-4-5*", "b/gpt-4o-mini",
-                "*", "a/shared", "gpt-5-codex", "qwen/qwen-coder-plus"), Map.of(), Map.of()));
+                "claude-*", "qwen/qwen-plus", "claude-haiku-*", "deepseek-flash", "claude-*-4-5*", "b/gpt-4o-mini",
+                "*", "a/shared", "gpt-5-codex", "qwen/qwen3.8-max"), Map.of(), Map.of()));
         agents.register("qwen", ModelCatalog.parseModels("qwen-plus"), true);
-        agents.register("deepseek", ModelCatalog.parseModels("deepseek-chat"), true);
+        agents.register("deepseek", ModelCatalog.parseModels("deepseek-flash"), true);
         agents.register("a", ModelCatalog.parseModels("shared"), true);
         agents.register("b", ModelCatalog.parseModels("x"), true);
 
         assertThat(agents.resolve("claude-sonnet-4-20250514")).contains(new Route("qwen", "qwen-plus"));
-        assertThat(agents.resolve("claude-haiku-4-5-20251001")).contains(new Route("deepseek", "deepseek-chat"));
+        assertThat(agents.resolve("claude-haiku-4-5-20251001")).contains(new Route("deepseek", "deepseek-flash"));
         assertThat(agents.resolve("claude-opus-4-5")).contains(new Route("b", "gpt-4o-mini"));
         // exact names, listed models and <provider>/ names go before any pattern
-        assertThat(agents.resolve("gpt-5-codex")).contains(new Route("qwen", "qwen-coder-plus"));
+        assertThat(agents.resolve("gpt-5-codex")).contains(new Route("qwen", "qwen3.8-max"));
         assertThat(agents.resolve("qwen-plus")).contains(new Route("qwen", "qwen-plus"));
         assertThat(agents.resolve("deepseek/claude-x")).contains(new Route("deepseek", "claude-x"));
         assertThat(agents.resolve("anything")).contains(new Route("a", "shared"));

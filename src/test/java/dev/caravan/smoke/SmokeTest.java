@@ -33,7 +33,7 @@ import org.w3c.dom.Document;
 class SmokeTest extends GatewayTest {
 
     private static final String GOOD = "openai/gpt-4o-mini";
-    private static final String SLOPPY = "groq/llama-3.3-70b-versatile";
+    private static final String SLOPPY = "groq/openai/gpt-oss-120b";
 
     @Autowired
     private SmokeRunner runner;
@@ -117,7 +117,7 @@ class SmokeTest extends GatewayTest {
                 .header("Authorization", "Bearer " + ADMIN_KEY).header("Accept", "text/html")
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(html.headers().firstValue("content-type").orElseThrow()).startsWith("text/html");
-        assertThat(html.body()).contains("glm/glm-4-flash");
+        assertThat(html.body()).contains("glm/glm-5.3-flash");
 
         assertError(send(HttpRequest.newBuilder(uri("/admin/smoke?models=no-such-model"))
                 .header("Authorization", "Bearer " + ADMIN_KEY).POST(HttpRequest.BodyPublishers.noBody())),

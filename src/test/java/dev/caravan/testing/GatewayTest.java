@@ -53,13 +53,18 @@ import org.springframework.test.context.DynamicPropertySource;
         "caravan.keys[5].name=rotated",
         "caravan.keys[5].key=sk-test-revoked-key",
         "caravan.keys[5].revoked=true",
+        "caravan.keys[6].name=budgeted",
+        "caravan.keys[6].key=" + GatewayTest.BUDGETED_KEY,
+        "caravan.keys[6].daily-budget=1000",
         // a price for the validating test provider: answers it rejects cost money too
         "caravan.prices.strict.strict-model.input=1000",
         "caravan.prices.strict.strict-model.output=1000",
-        "caravan.aliases.fast=glm-4-flash",
+        "caravan.aliases.fast=glm-5.3-flash",
+        // a routable name without a price
+        "caravan.aliases.unpriced=glm/glm-4-flash",
         // coding agents' own model names, by pattern; the most specific wins
-        "caravan.aliases.[claude-*]=glm/glm-4-flash",
-        "caravan.aliases.[claude-haiku-*]=deepseek/deepseek-chat",
+        "caravan.aliases.[claude-*]=glm/glm-5.3-flash",
+        "caravan.aliases.[claude-haiku-*]=deepseek/deepseek-flash",
         "camel.main.routes-include-pattern=file:routes/*.yaml,classpath:test-routes/*.yaml",
         // retries as shipped (2), with short waits so the suite stays fast
         "caravan.retry-backoff=10",
@@ -88,11 +93,13 @@ public abstract class GatewayTest {
     public static final String CAPPED_KEY = "sk-test-capped-key";
     /** 3 requests a minute. */
     public static final String PACED_KEY = "sk-test-paced-key";
+    /** A daily budget no test spends. */
+    public static final String BUDGETED_KEY = "sk-test-budgeted-key";
     /** 1000 tokens a minute. */
     public static final String METERED_KEY = "sk-test-metered-key";
     /** The providers the presets ship, in the order of routes/providers.camel.yaml. */
     public static final List<String> PRESETS = List.of("openai", "deepseek", "qwen", "glm", "siliconflow", "groq",
-            "openrouter");
+            "openrouter", "moonshot");
 
     protected static final ObjectMapper JSON = new ObjectMapper();
     protected static final FakeProviders UPSTREAM = new FakeProviders();
@@ -141,6 +148,11 @@ public abstract class GatewayTest {
         properties.put("QWEN_REGION", "loopback");
         properties.put("caravan.regions.qwen.loopback", upstream.baseUrl("qwen"));
         properties.put("FAKE_UPSTREAM", "http://127.0.0.1:" + upstream.port());
+        // DeepSeek's peak hours would make costs depend on when the suite runs: its peak price is its off-peak one
+        // here (PriceBookTest covers peak hours at fixed instants)
+        properties.put("caravan.prices.deepseek.deepseek-flash.peak.input", "0.15");
+        properties.put("caravan.prices.deepseek.deepseek-flash.peak.cached-input", "0.003");
+        properties.put("caravan.prices.deepseek.deepseek-flash.peak.output", "0.60");
         properties.put("CLOSED_PORT", freePort());
         return properties;
     }

@@ -83,7 +83,7 @@ class LedgerOutageTest {
         return GatewayInstance.concurrently(count, i -> {
             HttpRequest.Builder request = gateway.request(CHAT, GatewayTest.CLIENT_KEY)
                     .header("Content-Type", "application/json");
-            String model = i % 4 == 3 ? "no-such-model" : "deepseek-chat";
+            String model = i % 4 == 3 ? "no-such-model" : "deepseek-flash";
             String stream = i % 4 == 1 ? ",\"stream\":true" : "";
             return request.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\"" + stream
                     + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();

@@ -35,12 +35,12 @@ class LedgerTest extends GatewayTest {
             UPSTREAM.enqueue("openai", Answer.connectionClosed());
         }
         List<HttpResponse<String>> responses = GatewayInstance.concurrently(200, i -> switch (i % 5) {
-            case 0 -> request(chat("deepseek-chat"), CLIENT_KEY);
-            case 1 -> request("{\"model\":\"deepseek-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+            case 0 -> request(chat("deepseek-flash"), CLIENT_KEY);
+            case 1 -> request("{\"model\":\"deepseek-flash\",\"stream\":true,\"messages\":[{\"role\":\"user\","
                     + "\"content\":\"hi\"}]}", CLIENT_KEY);
             case 2 -> request(chat("openai/gpt-4o-mini"), CLIENT_KEY);
             case 3 -> request(chat("no-such-model"), CLIENT_KEY);
-            default -> request(chat("deepseek-chat"), "sk-wrong-key");
+            default -> request(chat("deepseek-flash"), "sk-wrong-key");
         });
         Map<String, Integer> served = LedgerRows.statuses(responses);
         assertThat(served).hasSize(200);
@@ -59,9 +59,9 @@ class LedgerTest extends GatewayTest {
     @Test
     void theUsageReportGroupsRequestsTokensAndTheCostOfEveryAttempt() throws Exception {
         Instant from = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).isEqualTo(200);
+        assertThat(post(CHAT, chat("deepseek-flash")).statusCode()).isEqualTo(200);
         failEveryAttempt("deepseek", Answer.json(503, "{\"error\":{\"message\":\"busy\"}}"));
-        assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).isEqualTo(503);
+        assertThat(post(CHAT, chat("deepseek-flash")).statusCode()).isEqualTo(503);
         // an answer the validating provider rejects is paid for: 10 + 10 tokens at 1000 USD per million
         UPSTREAM.enqueue("strict", Answer.json(200, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
                 + "\"message\":{\"role\":\"assistant\",\"content\":\"not json\"},\"finish_reason\":\"stop\"}],"
@@ -75,14 +75,14 @@ class LedgerTest extends GatewayTest {
 
         JsonNode report = json(get("/admin/usage?group_by=model&" + range, ADMIN_KEY));
         assertThat(report.path("currency").asText()).isEqualTo("USD");
-        JsonNode deepseek = group(report, "deepseek-chat");
+        JsonNode deepseek = group(report, "deepseek-flash");
         assertThat(deepseek.path("requests").asLong()).isEqualTo(2);
         assertThat(deepseek.path("accepted").asLong()).isEqualTo(1);
         assertThat(deepseek.path("errors").asLong()).isEqualTo(1);
         assertThat(deepseek.path("prompt_tokens").asLong()).isEqualTo(11);
-        // 11 prompt tokens at 0.28 and 7 completion tokens at 0.42 USD per million
-        assertThat(deepseek.path("cost").decimalValue()).isEqualByComparingTo("0.00000602");
-        assertThat(deepseek.path("cost_per_accepted_response").decimalValue()).isEqualByComparingTo("0.00000602");
+        // 11 prompt tokens at 0.15 and 7 completion tokens at 0.60 USD per million
+        assertThat(deepseek.path("cost").decimalValue()).isEqualByComparingTo("0.00000585");
+        assertThat(deepseek.path("cost_per_accepted_response").decimalValue()).isEqualByComparingTo("0.00000585");
         JsonNode strict = group(report, "strict-model");
         // 0.02 USD for the rejected answer, and qwen-plus's 11 + 7 tokens at 0.8 and 2 CNY per million
         BigDecimal qwen = new BigDecimal("0.0000228").divide(new BigDecimal("7.1"), java.math.MathContext.DECIMAL64);
@@ -98,14 +98,14 @@ class LedgerTest extends GatewayTest {
         assertThat(csv.headers().firstValue("content-type").orElseThrow()).startsWith("text/csv");
         assertThat(csv.body().lines().toList()).first().isEqualTo("group,requests,accepted,errors,prompt_tokens,"
                 + "completion_tokens,cached_tokens,reasoning_tokens,cost,unpriced_requests,cost_per_accepted_response");
-        assertThat(csv.body()).contains("\r\ndeepseek,2,1,1,11,7,0,0,0.00000602,0,0.00000602\r\n");
+        assertThat(csv.body()).contains("\r\ndeepseek,2,1,1,11,7,0,0,0.00000585,0,0.00000585\r\n");
     }
 
     @Test
     void aRequestWithValuesWiderThanTheLedgerColumnsIsRecordedAndHoldsUpNoOther() throws Exception {
         String longPath = "/v1/" + "x".repeat(600);
         HttpResponse<String> odd = get(longPath, CLIENT_KEY);
-        HttpResponse<String> next = post(CHAT, chat("deepseek-chat"));
+        HttpResponse<String> next = post(CHAT, chat("deepseek-flash"));
         assertThat(odd.statusCode()).isEqualTo(404);
 
         assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(List.of(odd, next)))).hasSize(2);

@@ -89,7 +89,7 @@ class LimitsOutageTest {
             long back = System.nanoTime();
             HttpResponse<String> served;
             do {
-                served = loopback.send(gateway.post("/v1/chat/completions", Loopback.chat("deepseek-chat"), KEY));
+                served = loopback.send(gateway.post("/v1/chat/completions", Loopback.chat("deepseek-flash"), KEY));
                 sent.put(served.headers().firstValue("x-request-id").orElseThrow(), served.statusCode());
             } while (served.statusCode() != 200 && System.nanoTime() - back < 10_000_000_000L);
             long backMillis = (System.nanoTime() - back) / 1_000_000;
@@ -132,7 +132,7 @@ class LimitsOutageTest {
                 while (System.nanoTime() < deadline) {
                     long started = System.nanoTime();
                     HttpResponse<String> response = loopback.send(gateway.post("/v1/chat/completions",
-                            Loopback.chat("deepseek-chat"), KEY));
+                            Loopback.chat("deepseek-flash"), KEY));
                     answers.add(new Timed(response, (System.nanoTime() - started) / 1_000_000));
                 }
             });

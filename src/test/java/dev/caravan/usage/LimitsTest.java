@@ -37,18 +37,18 @@ class LimitsTest extends GatewayTest {
     void requestsOverTheRequestsPerMinuteGet429WithRetryAfter() throws Exception {
         awaitFreshMinute();
         for (int i = 0; i < 3; i++) {
-            assertThat(post(CHAT, chat("deepseek-chat"), PACED_KEY).statusCode()).isEqualTo(200);
+            assertThat(post(CHAT, chat("deepseek-flash"), PACED_KEY).statusCode()).isEqualTo(200);
         }
         int before = UPSTREAM.received("deepseek").size();
 
-        HttpResponse<String> limited = post(CHAT, chat("deepseek-chat"), PACED_KEY);
+        HttpResponse<String> limited = post(CHAT, chat("deepseek-flash"), PACED_KEY);
 
         assertThat(assertError(limited, 429, "rate_limit_exceeded").path("message").asText())
                 .contains("3 requests per minute");
         long retryAfter = Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow());
         assertThat(retryAfter).isBetween(1L, 60L);
         assertThat(UPSTREAM.received("deepseek")).as("never sent upstream").hasSize(before);
-        assertThat(post(CHAT, chat("deepseek-chat")).statusCode()).as("other keys are not limited").isEqualTo(200);
+        assertThat(post(CHAT, chat("deepseek-flash")).statusCode()).as("other keys are not limited").isEqualTo(200);
     }
 
     @Test
@@ -106,7 +106,7 @@ class LimitsTest extends GatewayTest {
         BigDecimal ledger = db.queryForObject("select sum(cost) from usage_record where key_name = 'capped'",
                 BigDecimal.class);
         assertThat(spent).isEqualByComparingTo(ledger).isLessThanOrEqualTo(new BigDecimal("0.0001"));
-        assertThat(spent).isEqualByComparingTo(new BigDecimal("0.00000602").multiply(
+        assertThat(spent).isEqualByComparingTo(new BigDecimal("0.00000585").multiply(
                 BigDecimal.valueOf(statuses.size() - 1)));
 
         String metrics = get("/metrics", ADMIN_KEY).body();
@@ -148,7 +148,7 @@ class LimitsTest extends GatewayTest {
     }
 
     private static String withMaxTokens(int maxTokens) {
-        return "{\"model\":\"deepseek-chat\",\"max_tokens\":" + maxTokens
+        return "{\"model\":\"deepseek-flash\",\"max_tokens\":" + maxTokens
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
     }
 

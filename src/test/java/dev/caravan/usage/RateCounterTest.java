@@ -55,9 +55,9 @@ class RateCounterTest extends GatewayTest {
         Exchange exchange = new DefaultExchange(camel);
         exchange.setProperty(GatewayKey.PROPERTY, key);
         exchange.setProperty(ModelCatalog.PROVIDER, "deepseek");
-        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, "deepseek-chat");
+        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, "deepseek-flash");
         exchange.getMessage().setBody(OpenAiRequest.parse(OpenAiRequest.Operation.CHAT_COMPLETIONS, ("{\"model\":"
-                + "\"deepseek-chat\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"deepseek-flash\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"hello\"}]}").getBytes(StandardCharsets.UTF_8)));
         limits.reserve(exchange);
         return exchange.getProperty(Reservation.PROPERTY, Reservation.class);
@@ -65,7 +65,7 @@ class RateCounterTest extends GatewayTest {
 
     private static LedgerRow row(String keyName, Reservation reservation, long prompt, long completion) {
         return new LedgerRow("row-" + System.nanoTime(), "request", System.currentTimeMillis(), keyName, "POST",
-                "/v1/chat/completions", "deepseek-chat", "deepseek", "deepseek-chat", 200, null, prompt, completion,
+                "/v1/chat/completions", "deepseek-flash", "deepseek", "deepseek-flash", 200, null, prompt, completion,
                 0L, 0L, false, BigDecimal.ZERO, "USD", 10, null, List.of(), 0, true, false, reservation);
     }
 

@@ -77,7 +77,7 @@ class SharedLimitsPostgresTest {
     void twoHundredConcurrentRequestsOnTwoReplicasNeverSpendPastTheSharedBudget() throws Exception {
         // each reserves about (100 / 3 + 16) tokens' worth and spends 6.02e-6 USD: 33 fit in the cap
         List<HttpResponse<String>> responses = GatewayInstance.concurrently(200, i ->
-                (i % 2 == 0 ? first : second).post(CHAT, "{\"model\":\"deepseek-chat\",\"max_tokens\":16,"
+                (i % 2 == 0 ? first : second).post(CHAT, "{\"model\":\"deepseek-flash\",\"max_tokens\":16,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", SHARED_KEY));
         JdbcTemplate db = first.bean(JdbcTemplate.class);
         assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(responses))).hasSize(200);
@@ -90,7 +90,7 @@ class SharedLimitsPostgresTest {
         BigDecimal spent = (BigDecimal) spend.get("spent");
         assertThat((BigDecimal) spend.get("reserved")).as("every reservation settled").isEqualByComparingTo("0");
         assertThat(spent).as("never past the cap").isLessThanOrEqualTo(CAP);
-        assertThat(spent).isEqualByComparingTo(new BigDecimal("0.00000602").multiply(BigDecimal.valueOf(served)));
+        assertThat(spent).isEqualByComparingTo(new BigDecimal("0.00000585").multiply(BigDecimal.valueOf(served)));
         assertThat(spent).isEqualByComparingTo(db.queryForObject(
                 "select sum(cost) from usage_record where key_name = 'shared'", BigDecimal.class));
         assertThat(served).as("both replicas served from the one budget").isGreaterThan(10);
@@ -102,7 +102,7 @@ class SharedLimitsPostgresTest {
             Thread.sleep((61 - Instant.now().getEpochSecond() % 60) * 1000);
         }
         List<HttpResponse<String>> responses = GatewayInstance.concurrently(120, i ->
-                (i % 2 == 0 ? first : second).post(CHAT, "{\"model\":\"deepseek-chat\",\"messages\":"
+                (i % 2 == 0 ? first : second).post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":"
                         + "[{\"role\":\"user\",\"content\":\"hi\"}]}", STEADY_KEY));
 
         assertThat(responses.stream().filter(r -> r.statusCode() == 200).count()).isEqualTo(50);
