@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.camel.Endpoint;
@@ -57,14 +58,31 @@ public class PriceBook implements ReloadableSettings {
                 : new Binder(ConfigurationPropertySources.from(book)).bindOrCreate("caravan", Prices.class);
     }
 
-    /** The cost of the usage of a request sent at that instant, in the report currency, if the model has a price. */
+    /**
+     * The cost of the usage of a request sent at that instant, in the report currency: what the provider reported
+     * it cost, else from the model's price, if it has one.
+     */
     public Optional<BigDecimal> cost(String provider, String upstreamModel, Usage usage, Instant at) {
-        return prices.cost(provider, upstreamModel, usage, at);
+        Prices now = prices;
+        return now.cost(price(now, provider, upstreamModel).orElse(null), usage, at);
     }
 
-    /** Whether the model has a price (its own, or {@code caravan.unpriced-price}). */
+    /** Whether the model has a price (its own, its provider's list, or {@code caravan.unpriced-price}). */
     public boolean isPriced(String provider, String upstreamModel) {
-        return prices.price(provider, upstreamModel).isPresent();
+        return price(prices, provider, upstreamModel).isPresent();
+    }
+
+    /** The book's (or application.yaml's) entry, else the price the provider lists, else the unpriced price. */
+    private Optional<Prices.Price> price(Prices now, String provider, String upstreamModel) {
+        return now.entry(provider, upstreamModel).or(() -> listed(provider, upstreamModel))
+                .or(() -> Optional.ofNullable(now.unpricedPrice()));
+    }
+
+    /** The price the provider's GET /models gives, as a price-book entry. */
+    private Optional<Prices.Price> listed(String provider, String upstreamModel) {
+        return catalog.discoveredModel(provider, upstreamModel).map(ModelCatalog.DiscoveredModel::price)
+                .map(p -> new Prices.Price(p.input(), p.output(), p.cachedInput(), "USD", p.readOn().toString(),
+                        provider + " GET /models", null, List.of()));
     }
 
     public String reportCurrency() {
@@ -97,6 +115,11 @@ public class PriceBook implements ReloadableSettings {
                     .put("upstream_model", model);
             Prices.Price own = now.prices().getOrDefault(provider, Map.of()).get(model);
             if (own == null) {
+                Optional<Prices.Price> byProvider = listed(provider, model);
+                if (byProvider.isPresent()) {
+                    price(row.putObject("price"), byProvider.get());
+                    continue;
+                }
                 missing++;
                 row.put("missing", true);
                 if (now.unpricedPrice() != null) {

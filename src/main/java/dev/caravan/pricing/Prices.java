@@ -115,27 +115,43 @@ record Prices(@DefaultValue Map<String, Map<String, Price>> prices, @DefaultValu
         }
     }
 
+    /** The model's own entry, if it has one. */
+    Optional<Price> entry(String provider, String upstreamModel) {
+        return Optional.ofNullable(prices.getOrDefault(provider, Map.of()).get(upstreamModel));
+    }
+
     /** The model's price, or {@code caravan.unpriced-price}, if either. */
     Optional<Price> price(String provider, String upstreamModel) {
-        Price price = prices.getOrDefault(provider, Map.of()).get(upstreamModel);
-        return Optional.ofNullable(price != null ? price : unpricedPrice);
+        return entry(provider, upstreamModel).or(() -> Optional.ofNullable(unpricedPrice));
     }
 
     /** The cost of the usage of a request sent at that instant, in the report currency, if the model has a price. */
     Optional<BigDecimal> cost(String provider, String upstreamModel, Usage usage, Instant at) {
+        return price(provider, upstreamModel).flatMap(price -> cost(price, usage, at));
+    }
+
+    /**
+     * The cost of the usage at the price, in the report currency; what the provider reported it cost
+     * ({@link Usage#cost()}, USD) wins.
+     */
+    Optional<BigDecimal> cost(Price price, Usage usage, Instant at) {
         if (usage == null) {
             return Optional.empty();
         }
-        return price(provider, upstreamModel).map(price -> {
-            Rates rates = price.rates(usage.promptTokens(), at, peakHours);
-            BigDecimal cached = BigDecimal.valueOf(Math.min(usage.cachedTokens(), usage.promptTokens()));
-            BigDecimal uncached = BigDecimal.valueOf(Math.max(0, usage.promptTokens() - usage.cachedTokens()));
-            BigDecimal amount = uncached.multiply(rates.input())
-                    .add(cached.multiply(rates.cachedInput()))
-                    .add(BigDecimal.valueOf(usage.completionTokens()).multiply(rates.output()))
-                    .divide(MILLION, MathContext.DECIMAL64);
-            return convert(amount, price.currency().toUpperCase(Locale.ROOT));
-        });
+        if (usage.cost() != null) {
+            return Optional.of(convert(usage.cost(), "USD"));
+        }
+        if (price == null) {
+            return Optional.empty();
+        }
+        Rates rates = price.rates(usage.promptTokens(), at, peakHours);
+        BigDecimal cached = BigDecimal.valueOf(Math.min(usage.cachedTokens(), usage.promptTokens()));
+        BigDecimal uncached = BigDecimal.valueOf(Math.max(0, usage.promptTokens() - usage.cachedTokens()));
+        BigDecimal amount = uncached.multiply(rates.input())
+                .add(cached.multiply(rates.cachedInput()))
+                .add(BigDecimal.valueOf(usage.completionTokens()).multiply(rates.output()))
+                .divide(MILLION, MathContext.DECIMAL64);
+        return Optional.of(convert(amount, price.currency().toUpperCase(Locale.ROOT)));
     }
 
     private BigDecimal convert(BigDecimal amount, String from) {

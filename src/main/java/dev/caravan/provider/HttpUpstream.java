@@ -39,6 +39,7 @@ final class HttpUpstream implements Upstream {
     private final URI messages;
     private final Duration firstByteTimeout;
     private final long totalTimeoutMillis;
+    private final URI models;
 
     /** @param anthropicBaseUrl base of the provider's own Anthropic Messages API; blank when it has none */
     HttpUpstream(String baseUrl, String anthropicBaseUrl, String apiKey, Duration connectTimeout,
@@ -47,6 +48,7 @@ final class HttpUpstream implements Upstream {
         for (OpenAiRequest.Operation operation : OpenAiRequest.Operation.values()) {
             uris.put(operation, URI.create(base + operation.path()));
         }
+        this.models = URI.create(base + "/models");
         this.messages = anthropicBaseUrl.isBlank() ? null
                 : URI.create(withoutSlash(anthropicBaseUrl) + NativeRequest.Protocol.ANTHROPIC_MESSAGES.path());
         this.apiKey = apiKey;
@@ -69,6 +71,12 @@ final class HttpUpstream implements Upstream {
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
         return send(request(uris.get(operation), body, stream).build(), stream);
+    }
+
+    @Override
+    public CompletableFuture<Answer> listModels() {
+        return send(HttpRequest.newBuilder(models).timeout(firstByteTimeout).header("Authorization", authorization)
+                .header("Accept", "application/json").header("User-Agent", "caravan").GET().build(), false);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.caravan.edge.NativeRequest;
 import dev.caravan.routing.ModelCatalog;
 import dev.caravan.openai.OpenAiRequest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,9 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     private String adapter = "openai";
     private String models = "";
     private Map<String, ModelCatalog.Retirement> retired = Map.of();
+    private boolean discover;
+    private long discoveryInterval = 3_600_000;
+    private ModelDiscovery discovery;
     private boolean enabled = true;
     private long connectTimeout = 5_000;
     private long firstByteTimeout = 120_000;
@@ -110,6 +114,10 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
             getComponent().catalog().retire(provider, retired);
         }
         getComponent().catalog().register(provider, ModelCatalog.parseModels(models), routable());
+        if (routable() && discover) {
+            discovery = new ModelDiscovery(provider, upstream, getComponent().catalog(), Clock.systemUTC());
+            discovery.start(getComponent().timer(), Duration.ofMillis(discoveryInterval));
+        }
     }
 
     private Upstream createUpstream() {
@@ -122,6 +130,10 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
 
     @Override
     protected void doStop() throws Exception {
+        if (discovery != null) {
+            discovery.stop();
+            discovery = null;
+        }
         getComponent().catalog().unregister(provider);
         upstream = null;
         super.doStop();
@@ -234,6 +246,19 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     /** Models served, comma-separated; {@code public=upstream} when the names differ. */
     public void setModels(String models) {
         this.models = models == null ? "" : models;
+    }
+
+    /** Whether the provider's {@code GET /models} adds to its models (and gives shutdown dates and prices). */
+    public void setDiscover(boolean discover) {
+        this.discover = discover;
+    }
+
+    /** Milliseconds between two reads of the provider's {@code GET /models}. */
+    public void setDiscoveryInterval(long discoveryInterval) {
+        if (discoveryInterval < 1000) {
+            throw new IllegalArgumentException("Provider '" + provider + "': discoveryInterval must be at least 1000 ms");
+        }
+        this.discoveryInterval = discoveryInterval;
     }
 
     /** Retired models, {@code old=successor@yyyy-MM-dd}, comma-separated. */

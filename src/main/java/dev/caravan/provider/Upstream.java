@@ -16,6 +16,11 @@ interface Upstream {
      */
     CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream);
 
+    /** The provider's {@code GET /models}, whole (model discovery); none by default. */
+    default CompletableFuture<Answer> listModels() {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no model list"));
+    }
+
     /** Whether the provider serves the protocol itself. */
     default boolean serves(NativeRequest.Protocol protocol) {
         return false;

@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -68,6 +69,19 @@ public class ModelCatalog implements ReloadableSettings {
         }
     }
 
+    /**
+     * A model a provider's {@code GET /models} lists (model discovery).
+     *
+     * @param shutdownDate when the provider says it stops serving it ({@code null}: it does not say)
+     * @param price        its price as the provider lists it, USD per million tokens ({@code null}: none)
+     */
+    public record DiscoveredModel(String provider, String id, LocalDate shutdownDate, DiscoveredPrice price) {
+    }
+
+    /** A price a provider lists with its models, USD per million tokens, read on {@code readOn}. */
+    public record DiscoveredPrice(BigDecimal input, BigDecimal cachedInput, BigDecimal output, LocalDate readOn) {
+    }
+
     public record Listed(String id, Route route) {
     }
 
@@ -120,6 +134,8 @@ public class ModelCatalog implements ReloadableSettings {
     /** provider → retired model → its retirement */
     private final Map<String, Map<String, Retirement>> retirements = new ConcurrentHashMap<>();
     private final Set<Retirement> noticed = ConcurrentHashMap.newKeySet();
+    /** provider → model id → what its {@code GET /models} said last */
+    private final Map<String, Map<String, DiscoveredModel>> discovered = new ConcurrentHashMap<>();
     private Clock clock = Clock.systemUTC();
     private final Set<String> routable = new HashSet<>();
     /** Running endpoints per provider id: a reload moving a provider to another route may start the new first. */
@@ -223,6 +239,36 @@ public class ModelCatalog implements ReloadableSettings {
                 + "shuts down on {}; its successor is '{}'", r.model(), r.provider(), r.date(), r.successor()));
     }
 
+    /**
+     * What the provider's {@code GET /models} lists now: served beside its configured models (which win on a
+     * name), with the shutdown dates it gives logged the first time they are seen.
+     */
+    public synchronized void discovered(String id, List<DiscoveredModel> models) {
+        Map<String, DiscoveredModel> previous = discovered.getOrDefault(id, Map.of());
+        Map<String, DiscoveredModel> now = new LinkedHashMap<>();
+        models.forEach(m -> now.put(m.id(), m));
+        now.values().stream().filter(m -> m.shutdownDate() != null)
+                .filter(m -> previous.get(m.id()) == null || !m.shutdownDate().equals(previous.get(m.id()).shutdownDate()))
+                .forEach(m -> LOG.warn("Model '{}' of provider '{}' shuts down on {} (its GET /models says so)",
+                        m.id(), id, m.shutdownDate()));
+        discovered.put(id, Map.copyOf(now));
+        if (!swapping) {
+            rebuild(null);
+        }
+    }
+
+    /** What the provider's {@code GET /models} said of the model, if it lists it. */
+    public Optional<DiscoveredModel> discoveredModel(String provider, String upstreamModel) {
+        return Optional.ofNullable(discovered.getOrDefault(provider, Map.of()).get(upstreamModel));
+    }
+
+    /** The discovered models of routable providers that have a shutdown date. */
+    public List<DiscoveredModel> discoveredShutdowns() {
+        Set<String> routableNow = snapshot.routable();
+        return discovered.entrySet().stream().filter(e -> routableNow.contains(e.getKey()))
+                .flatMap(e -> e.getValue().values().stream()).filter(m -> m.shutdownDate() != null).toList();
+    }
+
     /** Every retirement of a routable provider, past and coming. */
     public List<Retirement> retirements() {
         Set<String> routableNow = snapshot.routable();
@@ -267,6 +313,7 @@ public class ModelCatalog implements ReloadableSettings {
         running.remove(id);
         providers.remove(id);
         routable.remove(id);
+        discovered.remove(id);
         if (!swapping) {
             rebuild(null);
         }
@@ -287,6 +334,9 @@ public class ModelCatalog implements ReloadableSettings {
                 });
             }
         });
+        // discovered models after every configured one: a configured name always wins
+        providers.keySet().stream().filter(routableNow::contains).forEach(id -> discovered.getOrDefault(id, Map.of())
+                .keySet().forEach(model -> models.putIfAbsent(model, new Route(id, model))));
         Map<String, Route> names = new LinkedHashMap<>(models);
         List<AliasPattern> patterns = new ArrayList<>();
         // an alias may also redirect a name a provider lists

@@ -47,8 +47,9 @@ public class ModelsApi {
     }
 
     /**
-     * {@code GET /admin/models}: every model a routable provider serves, with its route, and every retirement:
-     * those past (served by their successor) and those coming.
+     * {@code GET /admin/models}: every model a routable provider serves, with its route; every retirement of the
+     * presets, those past (served by their successor) and those coming; and the shutdown dates providers' own model
+     * lists give (model discovery).
      */
     public void admin(Exchange exchange) {
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -65,6 +66,11 @@ public class ModelsApi {
                     .put("date", r.date().toString()).put("status", past ? "retired" : "shutting_down")
                     .put("notice", past ? "Retired on " + r.date() + ": requests go to " + r.successor() + "."
                             : "Shuts down on " + r.date() + "; its successor is " + r.successor() + ".");
+        }
+        ArrayNode shutdowns = body.putArray("discovered_shutdowns");
+        for (ModelCatalog.DiscoveredModel m : catalog.discoveredShutdowns()) {
+            shutdowns.addObject().put("model", m.id()).put("provider", m.provider())
+                    .put("date", m.shutdownDate().toString());
         }
         reply(exchange, body);
     }

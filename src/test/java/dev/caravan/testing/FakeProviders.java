@@ -93,6 +93,8 @@ public final class FakeProviders {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, Function<Received, Answer>> responders = new ConcurrentHashMap<>();
+    private final Map<String, Answer> modelLists = new ConcurrentHashMap<>();
+    private final Map<String, Integer> modelListReads = new ConcurrentHashMap<>();
     private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
     private final List<HungUp> hungUp = new CopyOnWriteArrayList<>();
 
@@ -161,6 +163,30 @@ public final class FakeProviders {
         hungUp.clear();
     }
 
+    /**
+     * The provider's {@code GET /models} (the gateway's model discovery) answers this from now on: a status and
+     * body; by default an empty list. Discovery reads are counted apart from {@link #received()}.
+     */
+    public void models(String provider, int status, String body) {
+        modelLists.put(provider, Answer.json(status, body));
+    }
+
+    /** How many times the provider's {@code GET /models} was read. */
+    public int modelListReads(String provider) {
+        return modelListReads.getOrDefault(provider, 0);
+    }
+
+    private void listModels(HttpExchange exchange, String provider) throws IOException {
+        modelListReads.merge(provider, 1, Integer::sum);
+        Answer answer = modelLists.getOrDefault(provider, Answer.json(200, "{\"object\":\"list\",\"data\":[]}"));
+        byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(answer.status(), out.length);
+        try (OutputStream os = exchange.getResponseBody()) {
+            os.write(out);
+        }
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
@@ -169,6 +195,10 @@ public final class FakeProviders {
             Map<String, List<String>> headers = new TreeMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), List.copyOf(v)));
             byte[] body = exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestMethod().equals("GET") && path.endsWith("/models")) {
+                listModels(exchange, provider);
+                return;
+            }
             Received request = new Received(provider, exchange.getRequestMethod(), path, headers, body,
                     exchange.getRemoteAddress().getPort());
             received.add(request);
