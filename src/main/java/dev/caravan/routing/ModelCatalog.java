@@ -4,6 +4,7 @@ import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -208,21 +209,19 @@ public class ModelCatalog implements ReloadableSettings {
     /** Parses {@code old=successor@yyyy-MM-dd,...}. */
     public static Map<String, Retirement> parseRetirements(String provider, String retired) {
         Map<String, Retirement> parsed = new LinkedHashMap<>();
-        for (String entry : retired.split(",")) {
-            String e = entry.strip();
-            if (e.isEmpty()) {
-                continue;
+        parseModels(retired).forEach((old, successorAndDate) -> {
+            int at = successorAndDate.lastIndexOf('@');
+            try {
+                if (old.equals(successorAndDate) || at <= 0) {
+                    throw new DateTimeException("no successor@date");
+                }
+                parsed.put(old, new Retirement(provider, old, successorAndDate.substring(0, at).strip(),
+                        LocalDate.parse(successorAndDate.substring(at + 1).strip())));
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("retired entry '" + old + "=" + successorAndDate + "' of provider '"
+                        + provider + "' is not old=successor@yyyy-MM-dd");
             }
-            int eq = e.indexOf('=');
-            int at = e.lastIndexOf('@');
-            if (eq <= 0 || at < eq + 2) {
-                throw new IllegalArgumentException("retired entry '" + e + "' of provider '" + provider
-                        + "' is not old=successor@yyyy-MM-dd");
-            }
-            String old = e.substring(0, eq).strip();
-            parsed.put(old, new Retirement(provider, old, e.substring(eq + 1, at).strip(),
-                    LocalDate.parse(e.substring(at + 1).strip())));
-        }
+        });
         return parsed;
     }
 

@@ -9,8 +9,6 @@ import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.Loopback;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,15 +39,10 @@ class BodyMemoryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target"), "bodies");
-        port = GatewayTest.freePort();
-        gateway = GatewayInstance.start(UPSTREAM, Map.of(
-                "caravan.port", port,
-                "spring.datasource.url", "jdbc:h2:file:" + dir.toAbsolutePath().resolve("ledger")
-                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE",
-                "caravan.ledger.spool-dir", dir.resolve("spool"),
+        gateway = GatewayInstance.startWithOwnLedger(UPSTREAM, "bodies", Map.of(
                 "caravan.max-body-size", "4MB",
                 "caravan.max-body-buffer", "16MB"));
+        port = gateway.port();
     }
 
     @AfterAll

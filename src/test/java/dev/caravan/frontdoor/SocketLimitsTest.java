@@ -9,8 +9,6 @@ import dev.caravan.testing.GatewayInstance;
 import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.Loopback;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,17 +34,12 @@ class SocketLimitsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target"), "sockets");
-        port = GatewayTest.freePort();
-        gateway = GatewayInstance.start(UPSTREAM, Map.of(
-                "caravan.port", port,
-                "spring.datasource.url", "jdbc:h2:file:" + dir.toAbsolutePath().resolve("ledger")
-                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE",
-                "caravan.ledger.spool-dir", dir.resolve("spool"),
+        gateway = GatewayInstance.startWithOwnLedger(UPSTREAM, "sockets", Map.of(
                 "caravan.timeouts.idle", "1s",
                 "caravan.timeouts.headers", "1s",
                 "caravan.timeouts.body", "1s",
                 "caravan.max-connections", MAX_CONNECTIONS));
+        port = gateway.port();
     }
 
     @AfterAll

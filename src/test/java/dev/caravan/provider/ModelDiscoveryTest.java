@@ -11,8 +11,6 @@ import dev.caravan.testing.GatewayInstance;
 import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.Loopback;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -43,13 +41,9 @@ class ModelDiscoveryTest {
     void listedModelsAreServedAndPricedAndAFailingListChangesNothing(CapturedOutput output) throws Exception {
         FakeProviders upstream = new FakeProviders();
         upstream.models("openrouter", 200, LIST);
-        Path dir = Files.createTempDirectory(Path.of("target"), "discovery");
-        try (GatewayInstance gateway = GatewayInstance.start(upstream, Map.of(
-                "spring.datasource.url", "jdbc:h2:file:" + dir.toAbsolutePath().resolve("ledger")
-                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE",
-                "caravan.ledger.spool-dir", dir.resolve("spool"),
+        try (GatewayInstance gateway = GatewayInstance.startWithOwnLedger(upstream, "discovery", Map.of(
                 "caravan.discovery-interval", 1000))) {
-            Loopback loopback = new Loopback(gateway.request("/", GatewayTest.CLIENT_KEY).build().uri().getPort());
+            Loopback loopback = new Loopback(gateway.port());
             await(() -> loopback.send(gateway.request("/v1/models", GatewayTest.CLIENT_KEY).GET().build()).body()
                     .contains("\"vendor/new-model\""));
 

@@ -1,8 +1,12 @@
 package dev.caravan.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravan.routing.ModelCatalog.Route;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +21,21 @@ class ModelCatalogTest {
         catalog.register("b", ModelCatalog.parseModels("shared,gpt-4o=gpt-4o-2024"), true);
         catalog.register("a", ModelCatalog.parseModels("shared"), true);
         catalog.register("off", ModelCatalog.parseModels("off-model"), false);
+    }
+
+    @Test
+    void aRetiredModelIsItselfUntilItsDateAndItsSuccessorFromThen() {
+        catalog.retire("deepseek", ModelCatalog.parseRetirements("deepseek", "old-chat=deepseek-flash@2026-07-24"));
+        catalog.clock(Clock.fixed(Instant.parse("2026-07-23T23:59:59Z"), ZoneOffset.UTC));
+        assertThat(catalog.resolve("deepseek/old-chat")).contains(new Route("deepseek", "old-chat"));
+        assertThat(catalog.resolve("old-chat")).contains(new Route("deepseek", "old-chat"));
+        catalog.clock(Clock.fixed(Instant.parse("2026-07-24T00:00:00Z"), ZoneOffset.UTC));
+        assertThat(catalog.resolve("deepseek/old-chat")).contains(new Route("deepseek", "deepseek-flash"));
+        assertThat(catalog.resolve("old-chat")).contains(new Route("deepseek", "deepseek-flash"));
+        assertThat(catalog.list()).extracting(ModelCatalog.Listed::id).doesNotContain("old-chat");
+
+        assertThatThrownBy(() -> ModelCatalog.parseRetirements("p", "a=b")).hasMessageContaining("'a=b' of provider 'p'");
+        assertThatThrownBy(() -> ModelCatalog.parseRetirements("p", "a=b@soon")).hasMessageContaining("old=successor@");
     }
 
     @Test

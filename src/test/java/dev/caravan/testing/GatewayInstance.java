@@ -4,6 +4,10 @@ import dev.caravan.CaravanApplication;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,26 @@ public final class GatewayInstance implements AutoCloseable {
         // as command-line arguments: they must win over application.yaml
         String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         return new GatewayInstance(new SpringApplicationBuilder(CaravanApplication.class).run(args), port);
+    }
+
+    /** {@link #start}, with a ledger (an H2 file) and spool of its own in a new directory under target/. */
+    public static GatewayInstance startWithOwnLedger(FakeProviders upstream, String name,
+                                                     Map<String, Object> properties) {
+        try {
+            Path dir = Files.createTempDirectory(Path.of("target"), name);
+            Map<String, Object> all = new LinkedHashMap<>(properties);
+            all.putIfAbsent("spring.datasource.url", "jdbc:h2:file:" + dir.toAbsolutePath().resolve("ledger")
+                    + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+            all.putIfAbsent("caravan.ledger.spool-dir", dir.resolve("spool"));
+            return start(upstream, all);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The loopback port it listens on. */
+    public int port() {
+        return port;
     }
 
     public <T> T bean(Class<T> type) {
