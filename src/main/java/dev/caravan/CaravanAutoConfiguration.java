@@ -10,7 +10,7 @@ import org.springframework.context.annotation.ComponentScan;
  * itself ({@link CaravanApplication}), a Camel Spring Boot application that has Caravan as a dependency (listed
  * in {@code META-INF/spring/...AutoConfiguration.imports}), and the Spring context {@link CaravanConfiguration}
  * builds inside a Camel Main application. The beans need a {@code DataSource}, {@code JdbcTemplate},
- * {@code TransactionTemplate}, {@code CamelContext} and {@code ProducerTemplate} from the application.
+ * {@code CamelContext} and {@code ProducerTemplate} from the application.
  */
 @AutoConfiguration
 // every package under dev.caravan; not the classes that start a Spring Boot application

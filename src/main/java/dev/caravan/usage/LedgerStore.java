@@ -14,7 +14,7 @@ import java.util.Set;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 /**
  * Writes ledger rows, their failed provider calls and the settlement of their reservations in one transaction. A row
@@ -34,42 +34,45 @@ class LedgerStore {
             + "upstream_model, outcome, millis) values (?, ?, ?, ?, ?, ?)";
 
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate transactions;
     private final SpendLimits limits;
 
-    LedgerStore(JdbcTemplate jdbc, TransactionTemplate transactions, SpendLimits limits) {
+    LedgerStore(JdbcTemplate jdbc, SpendLimits limits) {
         this.jdbc = jdbc;
-        this.transactions = transactions;
         this.limits = limits;
     }
 
     /** @return how many of the rows were new */
     int write(List<LedgerRow> rows) {
-        Integer written = transactions.execute(status -> {
-            // the rows already in, asked for rather than read from update counts: drivers may not report them
-            // (PostgreSQL's reWriteBatchedInserts); a row is only ever written by the replica that made it
-            Set<String> present = new HashSet<>(jdbc.queryForList("select id from usage_record where id in ("
-                    + String.join(",", Collections.nCopies(rows.size(), "?")) + ")", String.class,
-                    rows.stream().map(LedgerRow::id).toArray()));
-            List<LedgerRow> fresh = rows.stream().filter(row -> !present.contains(row.id())).toList();
-            jdbc.batchUpdate(INSERT_RECORD, fresh, Math.max(1, fresh.size()), LedgerStore::setRecord);
-            List<Object[]> failedCalls = new ArrayList<>();
-            for (LedgerRow row : fresh) {
-                for (int seq = 0; seq < row.attempts().size(); seq++) {
-                    LedgerRow.AttemptRow a = row.attempts().get(seq);
-                    if (!a.outcome().equals("200")) { // most requests have one call, which answered: no row
-                        failedCalls.add(new Object[] {row.id(), seq, LedgerRow.cut(a.provider(), 100),
-                                LedgerRow.cut(a.upstreamModel(), 300), LedgerRow.cut(a.outcome(), 100), a.millis()});
-                    }
+        try {
+            return JdbcTransaction.run(jdbc.getDataSource(), null, null, () -> insert(rows));
+        } catch (SQLException e) {
+            throw new DataAccessResourceFailureException("Cannot write usage records: " + e.getMessage(), e);
+        }
+    }
+
+    private int insert(List<LedgerRow> rows) {
+        // the rows already in, asked for rather than read from update counts: drivers may not report them
+        // (PostgreSQL's reWriteBatchedInserts); a row is only ever written by the replica that made it
+        Set<String> present = new HashSet<>(jdbc.queryForList("select id from usage_record where id in ("
+                + String.join(",", Collections.nCopies(rows.size(), "?")) + ")", String.class,
+                rows.stream().map(LedgerRow::id).toArray()));
+        List<LedgerRow> fresh = rows.stream().filter(row -> !present.contains(row.id())).toList();
+        jdbc.batchUpdate(INSERT_RECORD, fresh, Math.max(1, fresh.size()), LedgerStore::setRecord);
+        List<Object[]> failedCalls = new ArrayList<>();
+        for (LedgerRow row : fresh) {
+            for (int seq = 0; seq < row.attempts().size(); seq++) {
+                LedgerRow.AttemptRow a = row.attempts().get(seq);
+                if (!a.outcome().equals("200")) { // most requests have one call, which answered: no row
+                    failedCalls.add(new Object[] {row.id(), seq, LedgerRow.cut(a.provider(), 100),
+                            LedgerRow.cut(a.upstreamModel(), 300), LedgerRow.cut(a.outcome(), 100), a.millis()});
                 }
             }
-            if (!failedCalls.isEmpty()) {
-                jdbc.batchUpdate(INSERT_FAILED_CALL, failedCalls);
-            }
-            limits.settle(fresh);
-            return fresh.size();
-        });
-        return written == null ? 0 : written;
+        }
+        if (!failedCalls.isEmpty()) {
+            jdbc.batchUpdate(INSERT_FAILED_CALL, failedCalls);
+        }
+        limits.settle(fresh);
+        return fresh.size();
     }
 
     /**

@@ -9,12 +9,8 @@ import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.routing.ModelCatalog;
-import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.pool.HikariPool;
 import java.math.BigDecimal;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +23,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.sql.DataSource;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.slf4j.Logger;
@@ -37,11 +32,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Per key name: daily and monthly spend caps, requests and tokens per minute. A request reserves its
@@ -156,8 +148,11 @@ public class SpendLimits {
             throw limitsUnavailable();
         }
         try {
-            inTransaction(() -> hold(reservation, limits, now, today));
-        } catch (SQLException | DataAccessException | TransactionException e) {
+            JdbcTransaction.run(jdbc.getDataSource(), databaseWait, databaseTimeout, () -> {
+                hold(reservation, limits, now, today);
+                return null;
+            });
+        } catch (SQLException | DataAccessException e) {
             if (e instanceof ConcurrencyFailureException) { // a deadlock or lock wait: the database answers
                 answered();
             } else {
@@ -205,60 +200,6 @@ public class SpendLimits {
                     databaseRetry.toMillis());
         }
         probing.set(false);
-    }
-
-    /**
-     * Runs the work in one transaction on a connection waited for {@code databaseWait} at most, its statements
-     * and commit bounded by {@code databaseTimeout}. Bound to the thread as Spring's transactions are, so
-     * {@code jdbc} takes part; a rollback that fails too (the database is gone) adds nothing to the failure.
-     */
-    private void inTransaction(Runnable work) throws SQLException {
-        DataSource dataSource = jdbc.getDataSource();
-        try (Connection connection = connection(dataSource)) {
-            int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, databaseTimeout.toMillis());
-            try {
-                connection.setNetworkTimeout(Runnable::run, timeoutMillis); // reset by the pool on close
-            } catch (SQLFeatureNotSupportedException | AbstractMethodError unsupported) {
-                // the query timeout below still bounds the statements
-            }
-            boolean autoCommit = connection.getAutoCommit();
-            ConnectionHolder holder = new ConnectionHolder(connection, true);
-            holder.setTimeoutInMillis(timeoutMillis);
-            holder.setSynchronizedWithTransaction(true);
-            TransactionSynchronizationManager.bindResource(dataSource, holder);
-            try {
-                if (autoCommit) {
-                    connection.setAutoCommit(false);
-                }
-                work.run();
-                connection.commit();
-            } catch (RuntimeException | SQLException | Error e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException | RuntimeException rollbackFailed) {
-                    e.addSuppressed(rollbackFailed);
-                }
-                throw e;
-            } finally {
-                TransactionSynchronizationManager.unbindResource(dataSource);
-                holder.clear();
-                if (autoCommit) {
-                    try {
-                        connection.setAutoCommit(true);
-                    } catch (SQLException ignored) {
-                        // a broken connection: the pool evicts it
-                    }
-                }
-            }
-        }
-    }
-
-    /** A pooled connection, waited for {@code databaseWait} at most when the pool is Hikari's. */
-    private Connection connection(DataSource dataSource) throws SQLException {
-        if (dataSource instanceof HikariDataSource hikari && hikari.getHikariPoolMXBean() instanceof HikariPool pool) {
-            return pool.getConnection(Math.max(250, databaseWait.toMillis()));
-        }
-        return dataSource.getConnection();
     }
 
     /**
