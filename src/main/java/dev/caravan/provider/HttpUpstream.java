@@ -2,66 +2,83 @@ package dev.caravan.provider;
 
 import dev.caravan.edge.NativeRequest;
 import dev.caravan.openai.OpenAiRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.reactivestreams.Publisher;
+import reactor.adapter.JdkFlowAdapter;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
- * A provider's OpenAI-compatible HTTP API through the JDK client: non-blocking, HTTP/1.1 connections pooled
- * and kept alive, and three timeouts: connect, first byte (until the response headers) and total.
- * The request carries only what the provider needs; nothing of the client's request but the body.
+ * A provider's HTTP API, called with Reactor Netty's client on the front door's own event loops: a request is
+ * sent, answered and (for a stream) relayed chunk by chunk without a hand-off to another thread pool. Keep-alive
+ * connections are pooled per provider; redirects are never followed (they would carry the provider key to another
+ * host); bodies are asked for uncompressed (the gateway reads usage from them).
  */
 final class HttpUpstream implements Upstream {
 
     private static final List<String> RATE_LIMIT_RESETS = List.of("x-ratelimit-reset", "x-ratelimit-reset-requests",
             "x-ratelimit-reset-tokens");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+    /** Connections open to one provider at once, and requests waiting for one beyond them. */
+    private static final int MAX_CONNECTIONS = 1024;
 
+    private final ConnectionProvider connections;
     private final HttpClient client;
-    private final Map<OpenAiRequest.Operation, URI> uris = new EnumMap<>(OpenAiRequest.Operation.class);
-    private final String authorization;
+    private final Map<OpenAiRequest.Operation, String> uris = new EnumMap<>(OpenAiRequest.Operation.class);
+    private final String messages;
+    private final String models;
     private final String apiKey;
-    /** {@code <anthropicBaseUrl>/v1/messages} when the provider serves Anthropic's Messages API itself, else {@code null}. */
-    private final URI messages;
-    private final Duration firstByteTimeout;
+    private final long firstByteTimeoutMillis;
     private final long totalTimeoutMillis;
-    private final URI models;
 
     /** @param anthropicBaseUrl base of the provider's own Anthropic Messages API; blank when it has none */
-    HttpUpstream(String baseUrl, String anthropicBaseUrl, String apiKey, Duration connectTimeout,
-                 Duration firstByteTimeout, Duration totalTimeout, Executor executor) {
+    HttpUpstream(String provider, String baseUrl, String anthropicBaseUrl, String apiKey, Duration connectTimeout,
+                 Duration firstByteTimeout, Duration totalTimeout, EventLoopGroup loops) {
         String base = withoutSlash(baseUrl);
         for (OpenAiRequest.Operation operation : OpenAiRequest.Operation.values()) {
-            uris.put(operation, URI.create(base + operation.path()));
+            uris.put(operation, base + operation.path());
         }
-        this.models = URI.create(base + "/models");
+        this.models = base + "/models";
         this.messages = anthropicBaseUrl.isBlank() ? null
-                : URI.create(withoutSlash(anthropicBaseUrl) + NativeRequest.Protocol.ANTHROPIC_MESSAGES.path());
+                : withoutSlash(anthropicBaseUrl) + NativeRequest.Protocol.ANTHROPIC_MESSAGES.path();
         this.apiKey = apiKey;
-        this.authorization = "Bearer " + apiKey;
-        this.firstByteTimeout = firstByteTimeout;
+        this.firstByteTimeoutMillis = firstByteTimeout.toMillis();
         this.totalTimeoutMillis = totalTimeout.toMillis();
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                // a redirect would carry the provider key to another host
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
+        this.connections = ConnectionProvider.builder("caravan-" + provider).maxConnections(MAX_CONNECTIONS)
+                .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(30)).build();
+        String authorization = "Bearer " + apiKey;
+        this.client = HttpClient.create(connections).runOn(loops)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .followRedirect(false)
+                .compress(false)
+                .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization)
+                        .set(HttpHeaderNames.USER_AGENT, "caravan"));
     }
 
     private static String withoutSlash(String url) {
@@ -70,13 +87,13 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
-        return send(request(uris.get(operation), body, stream).build(), stream);
+        return call(client.headers(h -> json(h, stream)), HttpMethod.POST, uris.get(operation), body, stream);
     }
 
     @Override
     public CompletableFuture<Answer> listModels() {
-        return send(HttpRequest.newBuilder(models).timeout(firstByteTimeout).header("Authorization", authorization)
-                .header("Accept", "application/json").header("User-Agent", "caravan").GET().build(), false);
+        return call(client.headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json")), HttpMethod.GET, models,
+                null, false);
     }
 
     @Override
@@ -90,64 +107,100 @@ final class HttpUpstream implements Upstream {
      */
     @Override
     public CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
-        HttpRequest.Builder builder = request(messages, body, request.stream())
-                .header("x-api-key", apiKey)
-                .header("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
-        if (request.beta() != null) {
-            builder.header("anthropic-beta", request.beta());
-        }
-        return send(builder.build(), request.stream());
-    }
-
-    private HttpRequest.Builder request(URI uri, byte[] body, boolean stream) {
-        return HttpRequest.newBuilder(uri)
-                .timeout(firstByteTimeout)
-                .header("Authorization", authorization)
-                .header("Content-Type", "application/json")
-                .header("Accept", stream ? "text/event-stream" : "application/json")
-                .header("User-Agent", "caravan")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    }
-
-    private CompletableFuture<Answer> send(HttpRequest request, boolean stream) {
-        CompletableFuture<? extends HttpResponse<?>> exchange;
-        CompletableFuture<Answer> answer;
-        if (stream) {
-            CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> call = client.sendAsync(request,
-                    HttpResponse.BodyHandlers.ofPublisher());
-            exchange = call;
-            answer = call.thenCompose(HttpUpstream::streamed);
-        } else {
-            CompletableFuture<HttpResponse<byte[]>> call = client.sendAsync(request,
-                    HttpResponse.BodyHandlers.ofByteArray());
-            exchange = call;
-            answer = call.thenApply(r -> new Answer(r.statusCode(), contentType(r), r.body(), null,
-                    retryAfterSeconds(r)));
-        }
-        // until the answer is in; a stream's events are then on its relay's deadline
-        answer.orTimeout(totalTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
-            if (e instanceof TimeoutException) {
-                exchange.cancel(true); // frees the connection instead of reading a body nobody waits for
+        HttpClient anthropic = client.headers(h -> {
+            json(h, request.stream()).set("x-api-key", apiKey)
+                    .set("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
+            if (request.beta() != null) {
+                h.set("anthropic-beta", request.beta());
             }
         });
-        return answer;
+        return call(anthropic, HttpMethod.POST, messages, body, request.stream());
     }
 
-    /** A successful event stream is handed on unread; anything else (errors) is read whole. */
-    private static CompletableFuture<Answer> streamed(HttpResponse<Flow.Publisher<List<ByteBuffer>>> response) {
-        String contentType = contentType(response);
-        if (response.statusCode() / 100 == 2 && contentType.startsWith("text/event-stream")) {
-            return CompletableFuture.completedFuture(new Answer(response.statusCode(), contentType, null,
-                    response.body(), retryAfterSeconds(response)));
+    @Override
+    public void close() {
+        connections.disposeLater().subscribe();
+    }
+
+    private static HttpHeaders json(HttpHeaders headers, boolean stream) {
+        return headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
+    }
+
+    /**
+     * One exchange. The answer completes when the response headers are in for a successful event stream (its
+     * events then flow as the relay asks for them: nothing is read ahead of its demand), else with the whole body;
+     * within the first-byte timeout, and the total timeout.
+     */
+    private CompletableFuture<Answer> call(HttpClient client, HttpMethod method, String uri, byte[] body,
+                                           boolean stream) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        HttpClient.ResponseReceiver<?> request = body == null ? client.request(method).uri(uri)
+                : client.request(method).uri(uri).send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
+        Disposable exchange = request.responseConnection((response, connection) -> stream
+                        && isEventStream(response) ? events(response, connection, answer)
+                        : whole(response, connection, answer))
+                .subscribe(null, failure -> answer.completeExceptionally(failure(failure)));
+        // the headers of a stream, or the whole answer, within the first-byte timeout
+        CompletableFuture<Answer> timed = answer.orTimeout(firstByteTimeoutMillis, TimeUnit.MILLISECONDS);
+        return timed.handle((a, failure) -> {
+            if (failure instanceof TimeoutException) {
+                exchange.dispose(); // frees the connection instead of reading a body nobody waits for
+                throw new CompletionException(firstByteTimeout());
+            }
+            if (failure != null) {
+                throw failure instanceof CompletionException c ? c
+                        : new CompletionException(failure);
+            }
+            return a;
+        }).orTimeout(totalTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((a, failure) -> {
+            if (failure instanceof TimeoutException) {
+                exchange.dispose();
+            }
+        });
+    }
+
+    private static boolean isEventStream(HttpClientResponse response) {
+        return response.status().code() / 100 == 2
+                && contentType(response).toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream");
+    }
+
+    /** A successful stream: answered at once; its events are read as the relay asks for them. */
+    private static Publisher<Void> events(HttpClientResponse response, Connection connection,
+                                          CompletableFuture<Answer> answer) {
+        Sinks.Empty<Void> ended = Sinks.empty();
+        Flux<List<ByteBuffer>> events = connection.inbound().receive()
+                .map(bytes -> List.of(ByteBuffer.wrap(ByteBufUtil.getBytes(bytes))))
+                .doFinally(signal -> ended.tryEmitEmpty());
+        answer.complete(new Answer(response.status().code(), contentType(response), null,
+                JdkFlowAdapter.publisherToFlowPublisher(events), retryAfterSeconds(response.responseHeaders())));
+        // the connection goes back to the pool (or is closed, when the relay cancelled) once the events end
+        return ended.asMono();
+    }
+
+    private static Publisher<Void> whole(HttpClientResponse response, Connection connection,
+                                         CompletableFuture<Answer> answer) {
+        return connection.inbound().receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
+                .doOnNext(bytes -> answer.complete(new Answer(response.status().code(), contentType(response), bytes,
+                        null, retryAfterSeconds(response.responseHeaders()))))
+                .then();
+    }
+
+    private static String contentType(HttpClientResponse response) {
+        String type = response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null ? type : "application/json";
+    }
+
+    /** Netty's failures as the JDK client's, which {@link LlmProducer} tells apart. */
+    private static Throwable failure(Throwable failure) {
+        if (failure instanceof ConnectTimeoutException) {
+            return new HttpConnectTimeoutException("connect timed out");
         }
-        HttpResponse.BodySubscriber<byte[]> whole = HttpResponse.BodySubscribers.ofByteArray();
-        response.body().subscribe(whole);
-        return whole.getBody().toCompletableFuture().thenApply(bytes -> new Answer(response.statusCode(),
-                contentType, bytes, null, retryAfterSeconds(response)));
+        return failure;
     }
 
-    private static String contentType(HttpResponse<?> response) {
-        return response.headers().firstValue("content-type").orElse("application/json");
+    private static HttpTimeoutException firstByteTimeout() {
+        return new HttpTimeoutException("no response within the first-byte timeout");
     }
 
     /**
@@ -155,18 +208,18 @@ final class HttpUpstream implements Upstream {
      * {@code x-ratelimit-reset*} headers (OpenAI and Groq send durations such as {@code 7.66s} or
      * {@code 1m30s}); {@code null} when it says nothing usable.
      */
-    static Long retryAfterSeconds(HttpResponse<?> response) {
-        Optional<String> retryAfter = response.headers().firstValue("retry-after");
-        if (retryAfter.isPresent()) {
+    static Long retryAfterSeconds(HttpHeaders headers) {
+        String retryAfter = headers.get("retry-after");
+        if (retryAfter != null) {
             try {
-                return (long) Math.ceil(Double.parseDouble(retryAfter.get().strip()));
+                return (long) Math.ceil(Double.parseDouble(retryAfter.strip()));
             } catch (NumberFormatException httpDate) {
                 return null;
             }
         }
         Double longest = null;
         for (String name : RATE_LIMIT_RESETS) {
-            for (String value : response.headers().allValues(name)) {
+            for (String value : headers.getAll(name)) {
                 Double seconds = durationSeconds(value.strip());
                 if (seconds != null && (longest == null || seconds > longest)) {
                     longest = seconds;

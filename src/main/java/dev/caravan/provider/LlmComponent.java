@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import io.netty.channel.EventLoopGroup;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.apache.camel.Endpoint;
@@ -17,6 +18,7 @@ import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.support.DefaultComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,17 +39,18 @@ public class LlmComponent extends DefaultComponent {
     private final CircuitBreakerRegistry breakers;
     private final GatewayMetrics metrics;
     private final Map<String, ProviderAdapter> adapters;
-    private ExecutorService executor;
+    private final EventLoopGroup eventLoops;
     private ScheduledExecutorService timer;
 
     LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers,
-                 GatewayMetrics metrics) {
+                 GatewayMetrics metrics, @Qualifier("frontDoorLoops") EventLoopGroup eventLoops) {
         if (ForkJoinPool.getCommonPoolParallelism() < 2) {
             LOG.warn("The common pool has parallelism {}: every upstream response will start a new thread. Start "
                     + "the JVM with -D{}=2", ForkJoinPool.getCommonPoolParallelism(),
                     "java.util.concurrent.ForkJoinPool.common.parallelism");
         }
         this.catalog = catalog;
+        this.eventLoops = eventLoops;
         this.breakers = breakers;
         this.metrics = metrics;
         this.adapters = adapters.stream().collect(Collectors.toMap(ProviderAdapter::id, Function.identity()));
@@ -98,19 +101,9 @@ public class LlmComponent extends DefaultComponent {
         return adapter;
     }
 
-    /**
-     * Runs the HTTP client's work for every provider. A few threads, one per core: the work never blocks,
-     * and handing it to a large pool cost more than the work itself (a cached pool quadrupled the CPU
-     * per request). The queue is unbounded: open streams must never be refused a read.
-     */
-    synchronized ExecutorService executor() {
-        if (executor == null) {
-            int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-            executor = getCamelContext().getExecutorServiceManager().newThreadPool(this, "caravan-upstream",
-                    new ThreadPoolProfileBuilder("caravan-upstream").poolSize(threads).maxPoolSize(threads)
-                            .maxQueueSize(-1).build());
-        }
-        return executor;
+    /** The front door's Netty event loops, where upstream calls run too: no hand-off between the two. */
+    EventLoopGroup eventLoops() {
+        return eventLoops;
     }
 
     /**
@@ -131,10 +124,6 @@ public class LlmComponent extends DefaultComponent {
 
     @Override
     protected synchronized void doStop() throws Exception {
-        if (executor != null) {
-            getCamelContext().getExecutorServiceManager().shutdown(executor);
-            executor = null;
-        }
         if (timer != null) {
             getCamelContext().getExecutorServiceManager().shutdown(timer);
             timer = null;

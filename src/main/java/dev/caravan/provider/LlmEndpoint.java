@@ -124,8 +124,8 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         if (DemoUpstream.BASE_URL.equals(baseUrl)) {
             return new DemoUpstream();
         }
-        return new HttpUpstream(baseUrl, anthropicBaseUrl, apiKey, Duration.ofMillis(connectTimeout),
-                Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().executor());
+        return new HttpUpstream(provider, baseUrl, anthropicBaseUrl, apiKey, Duration.ofMillis(connectTimeout),
+                Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().eventLoops());
     }
 
     @Override
@@ -135,6 +135,9 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
             discovery = null;
         }
         getComponent().catalog().unregister(provider);
+        if (upstream != null) {
+            upstream.close();
+        }
         upstream = null;
         super.doStop();
     }

@@ -21,6 +21,10 @@ interface Upstream {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("no model list"));
     }
 
+    /** Frees what it holds (pooled connections) when its provider stops. */
+    default void close() {
+    }
+
     /** Whether the provider serves the protocol itself. */
     default boolean serves(NativeRequest.Protocol protocol) {
         return false;
