@@ -4,9 +4,10 @@
 #        ONLY=stream bash bench/run.sh   the sequential streaming part alone (~1-2 min per JDK)
 set -euo pipefail
 
-JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx128m -Xss512k}
+JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xmx256m -Xss512k}  # as ./mvnw spring-boot:run (pom.xml)
 DURATION=${DURATION:-10}            # seconds per measured wrk run
-WARMUP=${WARMUP:-15}                # seconds of wrk load at c=64 on Caravan before measuring
+CURVE=${CURVE:-6}                   # 10 s windows of wrk load at c=64 on Caravan right after it is ready (cold start)
+WINDOW=${WINDOW:-10}                # seconds per window of that curve
 BASELINE_WARMUP=${BASELINE_WARMUP:-3}  # seconds of wrk load on direct/nginx before measuring
 ONLY=${ONLY:-all}                   # all | stream: only the sequential streams (no wrk, fat jar, held streams)
 STREAM_REQUESTS=${STREAM_REQUESTS:-100}  # sequential streaming requests per target
@@ -113,8 +114,9 @@ rm -f "$LOGS"/*
     echo "cpu=$(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "java_opts=$JAVA_OPTS"
+    echo "window_s=$WINDOW"
     if [ "$ONLY" = all ]; then
-        echo "settings=wrk -t2 --latency, ${DURATION}s measured runs, ${WARMUP}s Caravan warm-up at c=64, ${BASELINE_WARMUP}s direct/nginx warm-up; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams; $STREAMS held streams"
+        echo "settings=wrk -t2 --latency; Caravan from a cold start: $CURVE windows of ${WINDOW}s at c=64 from ready, then ${DURATION}s runs at c=16 and c=64 (steady state); ${BASELINE_WARMUP}s direct/nginx warm-up; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams; $STREAMS held streams"
     else
         echo "settings=ONLY=$ONLY: sequential streams alone, no wrk load or warm-up before them; nginx worker_processes $NGINX_WORKERS; $STREAM_REQUESTS sequential streams"
     fi
@@ -185,11 +187,13 @@ stream_run() { # target port [protocol]: keys <target>.stream.* for chat, <targe
 }
 
 if [ "$ONLY" = all ]; then
+    # nginx's CPU per request: its worker serves the fake upstream and the proxy alike
+    nginx_worker=$(pgrep -f "nginx: worker process" | head -1 || true)
     for target in direct:$UPSTREAM_PORT nginx:$PROXY_PORT; do
         name=${target%%:*} port=${target#*:}
         wrk_run warmup "$name" 64 "$BASELINE_WARMUP" "$port"
-        wrk_run c16 "$name" 16 "$DURATION" "$port"
-        wrk_run c64 "$name" 64 "$DURATION" "$port"
+        wrk_run c16 "$name" 16 "$DURATION" "$port" "$nginx_worker"
+        wrk_run c64 "$name" 64 "$DURATION" "$port" "$nginx_worker"
     done
 fi
 # the upstreams speak chat: the baselines are chat streams; each protocol's overhead is measured against them
@@ -228,14 +232,22 @@ for entry in "${JAVAS[@]}"; do
         record "$target.ready_fatjar_ms" $(((ready_ns - start_ns) / 1000000))
         stop_pid "$gw" 15
     fi
-    # the way the container image runs it: extracted jar and a class-data-sharing archive from a training run
-    archive=$APP/caravan-$version.jsa
-    (gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar") \
-        >"$LOGS/gateway-$version-training.log" 2>&1 || die "$target: CDS training run failed"
+    # the way the container image runs it: the extracted jar and, on JDK 25, the ahead-of-time cache of a training
+    # run that drives requests through the gateway (docker/aot-training.sh); on 17, a class-data-sharing archive
+    if [ "$version" -ge 25 ]; then
+        cache=$APP/caravan-$version.aot
+        bash "$ROOT/docker/aot-training.sh" "$java" "$APP/caravan.jar" "$cache" \
+            >"$LOGS/gateway-$version-training.log" 2>&1 || die "$target: AOT training run failed"
+        startup="-XX:AOTCache=$cache"
+    else
+        archive=$APP/caravan-$version.jsa
+        (gateway "$java" -XX:ArchiveClassesAtExit="$archive" -Dspring.context.exit=onRefresh -jar "$APP/caravan.jar") \
+            >"$LOGS/gateway-$version-training.log" 2>&1 || die "$target: CDS training run failed"
+        startup="-XX:SharedArchiveFile=$archive"
+    fi
     start_ns=$(date +%s%N)
     # shellcheck disable=SC2086
-    gateway "$java" $JAVA_OPTS -XX:SharedArchiveFile="$archive" -jar "$APP/caravan.jar" \
-        >"$LOGS/gateway-$version.log" 2>&1 &
+    gateway "$java" $JAVA_OPTS $startup -jar "$APP/caravan.jar" >"$LOGS/gateway-$version.log" 2>&1 &
     gw=$!
     PIDS+=($gw)
     ready_ns=$(python3 "$BENCH/stream_client.py" ready --port "$GATEWAY_PORT" --timeout 60) \
@@ -246,7 +258,7 @@ for entry in "${JAVAS[@]}"; do
     record "$target.threads_idle" "$(status_field "$gw" Threads)"
 
     if [ "$ONLY" = all ]; then
-        [ "$WARMUP" -eq 0 ] || wrk_run warmup "$target" 64 "$WARMUP" "$GATEWAY_PORT" "$gw"
+        for ((w = 1; w <= CURVE; w++)); do wrk_run "w$w" "$target" 64 "$WINDOW" "$GATEWAY_PORT" "$gw"; done
         wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
         wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
         record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
