@@ -1,6 +1,6 @@
 -- wrk script for bench/run.sh: POST a small chat completion; prints one machine-readable line at the end.
 wrk.method = "POST"
-wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}'
+wrk.body = '{"model":"gpt-6-luna","messages":[{"role":"user","content":"hello"}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "bench-key")
 

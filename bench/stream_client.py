@@ -349,7 +349,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--model", default="deepseek-chat")
+    parser.add_argument("--model", default="deepseek-flash")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="chat", help="ttft: which API to call")
     parser.add_argument("--key", default="bench-key")
     parser.add_argument("--pid", type=int)

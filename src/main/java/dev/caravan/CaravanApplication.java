@@ -29,16 +29,7 @@ public class CaravanApplication {
         return new SwapSafeDirectComponent();
     }
 
-    /** JVM property sizing the common pool, which also runs CompletableFuture's default async tasks. */
-    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
-
     public static void main(String[] args) {
-        // On 1-2 cores the common pool has parallelism 1, and CompletableFuture then starts a new thread
-        // for every async task; the JDK HTTP client completes every upstream response that way. Must be
-        // set before those classes load, so here, first.
-        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
-            System.setProperty(COMMON_POOL_PARALLELISM, "2");
-        }
         if (args.length > 0 && args[0].equals("smoke")) {
             System.exit(SmokeCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }

@@ -5,7 +5,6 @@ import dev.caravan.routing.ModelCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
@@ -44,11 +43,6 @@ public class LlmComponent extends DefaultComponent {
 
     LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers,
                  GatewayMetrics metrics, @Qualifier("frontDoorLoops") EventLoopGroup eventLoops) {
-        if (ForkJoinPool.getCommonPoolParallelism() < 2) {
-            LOG.warn("The common pool has parallelism {}: every upstream response will start a new thread. Start "
-                    + "the JVM with -D{}=2", ForkJoinPool.getCommonPoolParallelism(),
-                    "java.util.concurrent.ForkJoinPool.common.parallelism");
-        }
         this.catalog = catalog;
         this.eventLoops = eventLoops;
         this.breakers = breakers;

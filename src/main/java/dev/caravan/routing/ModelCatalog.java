@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.apache.camel.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,12 +231,16 @@ public class ModelCatalog implements ReloadableSettings {
         this.clock = clock;
     }
 
-    /** The provider's retirements; notices of the coming ones are logged now. */
+    /** The provider's retirements; the coming ones are logged now, in one line. */
     public void retire(String id, Map<String, Retirement> retired) {
         retirements.put(id, Map.copyOf(retired));
         LocalDate today = LocalDate.now(clock);
-        retired.values().stream().filter(r -> !r.retired(today)).forEach(r -> LOG.warn("Model '{}' of provider '{}' "
-                + "shuts down on {}; its successor is '{}'", r.model(), r.provider(), r.date(), r.successor()));
+        String coming = retired.values().stream().filter(r -> !r.retired(today))
+                .map(r -> r.model() + " on " + r.date() + " (successor " + r.successor() + ")")
+                .collect(Collectors.joining(", "));
+        if (!coming.isEmpty()) {
+            LOG.warn("Provider '{}' shuts models down: {}", id, coming);
+        }
     }
 
     /**
