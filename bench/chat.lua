@@ -1,6 +1,7 @@
 -- wrk script for bench/run.sh: POST a small chat completion; prints one machine-readable line at the end.
 wrk.method = "POST"
-wrk.body = '{"model":"gpt-6-luna","messages":[{"role":"user","content":"hello"}]}'
+-- the model picks the upstream: gpt-6-luna (openai) -> the nginx fake, kimi-k3 (moonshot) -> the Node fake
+wrk.body = '{"model":"' .. (os.getenv("BENCH_MODEL") or "gpt-6-luna") .. '","messages":[{"role":"user","content":"hello"}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "bench-key")
 

@@ -72,6 +72,9 @@ def main(path):
         ("RPS c=64", "c64.rps", "%.0f", "ratio"),
         ("p50 ms c=64", "c64.p50_ms", "%.2f", "delta"),
         ("p99 ms c=64", "c64.p99_ms", "%.2f", "delta"),
+        ("RPS c=64, Node upstream (ratio: to direct Node)", "node64.rps", "%.0f", "ratio"),
+        ("p99 ms c=64, Node upstream", "node64.p99_ms", "%.2f", "delta"),
+        ("CPU us/request c=64, Node upstream", "node64.cpu_us_per_req", "%.1f", None),
         ("non-2xx (c16+c64)", "non2xx", "%.0f", None),
         ("socket errors (c16+c64)", "socket_errors", "%.0f", None),
         ("-- streaming, sequential --", None, None, None),
@@ -195,7 +198,7 @@ def main(path):
 
     problems = []
     for c in columns:
-        for label in ["warmup", "c16", "c64"] + ["w%d" % w for w in windows]:
+        for label in ["warmup", "c16", "c64", "node64"] + ["w%d" % w for w in windows]:
             n, s = get(c, label + ".non2xx"), get(c, label + ".socket_errors")
             if n or s:
                 problems.append("%s wrk %s: %d non-2xx, %d socket errors" % (c, label, n or 0, s or 0))

@@ -31,6 +31,7 @@ PROXY_PORT=$((BASE_PORT + 2))      # nginx: reverse proxy -> UPSTREAM_PORT
 SSE_PORT=$((BASE_PORT + 3))        # python: SSE fake
 SSE_PROXY_PORT=$((BASE_PORT + 4))  # nginx: reverse proxy -> SSE_PORT, unbuffered
 GATEWAY_PORT=$((BASE_PORT + 5))    # Caravan
+NODE_PORT=$((BASE_PORT + 6))       # node: a provider-like fake (chat completion built per request, keep-alive)
 KEY=bench-key
 URL_PATH=/v1/chat/completions
 
@@ -136,8 +137,15 @@ nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -e "$TMP/nginx/error.log" 2>>"$
 PIDS+=($!)
 python3 "$BENCH/sse_upstream.py" --port "$SSE_PORT" --max-seconds 1200 >"$LOGS/sse_upstream.log" 2>&1 &
 PIDS+=($!)
+NODE_PID=
+if [ "$ONLY" = all ]; then
+    command -v node >/dev/null || die "node is needed for the Node fake upstream"
+    node "$BENCH/node_upstream.js" "$NODE_PORT" >"$LOGS/node_upstream.log" 2>&1 &
+    NODE_PID=$!
+    PIDS+=($NODE_PID)
+fi
 
-for port in $UPSTREAM_PORT $PROXY_PORT $SSE_PORT $SSE_PROXY_PORT; do
+for port in $UPSTREAM_PORT $PROXY_PORT $SSE_PORT $SSE_PROXY_PORT ${NODE_PID:+$NODE_PORT}; do
     python3 "$BENCH/stream_client.py" ready --port "$port" --path /stats --timeout 10 >/dev/null \
         || die "nothing answers 200 on port $port"
 done
@@ -157,7 +165,7 @@ wrk_run() {
     out="$LOGS/wrk-$target-$label.txt"
     [ -z "$pid" ] || before=$(cpu_ticks "$pid")
     log "wrk $target $label: c=$conns ${secs}s"
-    BENCH_KEY=$KEY wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$BENCH/chat.lua" \
+    BENCH_KEY=$KEY BENCH_MODEL=${BENCH_MODEL:-gpt-6-luna} wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$BENCH/chat.lua" \
         "http://127.0.0.1:$port$URL_PATH" >"$out" 2>&1 || die "wrk failed, see $out"
     [ -z "$pid" ] || after=$(cpu_ticks "$pid")
     line=$(grep '^BENCH ' "$out") || die "no result in $out"
@@ -195,6 +203,9 @@ if [ "$ONLY" = all ]; then
         wrk_run c16 "$name" 16 "$DURATION" "$port" "$nginx_worker"
         wrk_run c64 "$name" 64 "$DURATION" "$port" "$nginx_worker"
     done
+    # the Node fake, direct: the baseline of the gateway's runs against it
+    wrk_run node-warmup direct 64 "$BASELINE_WARMUP" "$NODE_PORT"
+    wrk_run node64 direct 64 "$DURATION" "$NODE_PORT" "$NODE_PID"
 fi
 # the upstreams speak chat: the baselines are chat streams; each protocol's overhead is measured against them
 stream_run direct "$SSE_PORT"
@@ -205,6 +216,7 @@ gateway() {
     CARAVAN_HOST=127.0.0.1 CARAVAN_PORT=$GATEWAY_PORT CARAVAN_API_KEY=$KEY CARAVAN_DEMO_ENABLED=false \
         OPENAI_API_KEY=bench OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT/v1 \
         DEEPSEEK_API_KEY=bench DEEPSEEK_BASE_URL=http://127.0.0.1:$SSE_PORT \
+        MOONSHOT_API_KEY=bench MOONSHOT_BASE_URL=http://127.0.0.1:$NODE_PORT/v1 \
         MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 \
         exec "$@"  # the defaults a user gets: the request log stays on
 }
@@ -261,6 +273,7 @@ for entry in "${JAVAS[@]}"; do
         for ((w = 1; w <= CURVE; w++)); do wrk_run "w$w" "$target" 64 "$WINDOW" "$GATEWAY_PORT" "$gw"; done
         wrk_run c16 "$target" 16 "$DURATION" "$GATEWAY_PORT" "$gw"
         wrk_run c64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
+        BENCH_MODEL=kimi-k3 wrk_run node64 "$target" 64 "$DURATION" "$GATEWAY_PORT" "$gw"
         record "$target.rss_load_mb" "$(rss_mb "$gw" VmRSS)"
         record "$target.rss_load_peak_mb" "$(rss_mb "$gw" VmHWM)"
         record "$target.threads_load" "$(status_field "$gw" Threads)"
