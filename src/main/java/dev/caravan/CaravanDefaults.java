@@ -1,7 +1,6 @@
 package dev.caravan;
 
 import dev.caravan.pricing.PriceBook;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;

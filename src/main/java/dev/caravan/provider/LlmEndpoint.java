@@ -1,8 +1,8 @@
 package dev.caravan.provider;
 
 import dev.caravan.edge.NativeRequest;
-import dev.caravan.routing.ModelCatalog;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.routing.ModelCatalog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.caravan.usage;
 
-import dev.caravan.pricing.PriceBook;
 import dev.caravan.auth.ApiKeys;
 import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
@@ -8,6 +7,7 @@ import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
+import dev.caravan.pricing.PriceBook;
 import dev.caravan.routing.ModelCatalog;
 import java.math.BigDecimal;
 import java.sql.SQLException;

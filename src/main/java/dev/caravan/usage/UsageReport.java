@@ -1,12 +1,12 @@
 package dev.caravan.usage;
 
-import dev.caravan.pricing.PriceBook;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
+import dev.caravan.pricing.PriceBook;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.sql.ResultSet;
