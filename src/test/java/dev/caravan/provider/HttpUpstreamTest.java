@@ -56,7 +56,8 @@ class HttpUpstreamTest {
         assertThat(thread.get()).as("no hand-off to another pool").startsWith("test-loop");
         FakeProviders.Received sent = UPSTREAM.last("glm");
         assertThat(sent.headers().get("authorization")).containsExactly("Bearer sk-test");
-        assertThat(sent.headers()).doesNotContainKey("accept-encoding");
+        assertThat(sent.headers()).doesNotContainKey("accept-encoding").doesNotContainKey("transfer-encoding");
+        assertThat(sent.headers().get("content-length")).containsExactly(String.valueOf(CHAT.length));
         upstream.close();
     }
 
