@@ -12,7 +12,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodySize    the largest request body accepted; larger ones get 413
  * @param maxBodyBuffer  request bodies being received, all connections together, are held up to this (at least
  *                       max-body-size); the request whose bytes would pass it gets 503 server_busy
- * @param ioThreads      Netty I/O threads of the front door, where the routes run; default half the cores
+ * @param ioThreads      Netty I/O threads of the front door, where the routes and upstream calls run; default one per
+ *                       core
  * @param timeouts       how long a client connection may keep the gateway waiting, see {@link Timeouts}
  * @param maxConnections client connections open at once; beyond it a new connection gets 503 and is closed.
  *                       Default 10,000, at most half the process's open-file limit
@@ -30,7 +31,7 @@ record FrontDoorProperties(@DefaultValue("16MB") DataSize maxBodySize, @DefaultV
 
     int ioThreadCount() {
         return ioThreads != null && ioThreads > 0 ? ioThreads
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+                : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     int maxConnectionCount() {
