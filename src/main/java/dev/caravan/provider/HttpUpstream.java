@@ -50,6 +50,9 @@ final class HttpUpstream implements Upstream {
 
     private final ConnectionProvider connections;
     private final HttpClient client;
+    /** The client with the headers of a JSON request, answered whole or as a stream: set up once, not per call. */
+    private final HttpClient wholeAnswers;
+    private final HttpClient streams;
     private final Map<OpenAiRequest.Operation, String> uris = new EnumMap<>(OpenAiRequest.Operation.class);
     private final String messages;
     private final String models;
@@ -79,6 +82,8 @@ final class HttpUpstream implements Upstream {
                 .compress(false)
                 .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization)
                         .set(HttpHeaderNames.USER_AGENT, "caravan"));
+        this.wholeAnswers = client.headers(h -> json(h, false));
+        this.streams = client.headers(h -> json(h, true));
     }
 
     private static String withoutSlash(String url) {
@@ -87,7 +92,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
-        return call(client.headers(h -> json(h, stream)), HttpMethod.POST, uris.get(operation), body, stream);
+        return call(stream ? streams : wholeAnswers, HttpMethod.POST, uris.get(operation), body, stream);
     }
 
     @Override
@@ -107,8 +112,8 @@ final class HttpUpstream implements Upstream {
      */
     @Override
     public CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
-        HttpClient anthropic = client.headers(h -> {
-            json(h, request.stream()).set("x-api-key", apiKey)
+        HttpClient anthropic = (request.stream() ? streams : wholeAnswers).headers(h -> {
+            h.set("x-api-key", apiKey)
                     .set("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
             if (request.beta() != null) {
                 h.set("anthropic-beta", request.beta());

@@ -234,8 +234,7 @@ public class ModelCatalog implements ReloadableSettings {
     /** The provider's retirements; the coming ones are logged now, in one line. */
     public void retire(String id, Map<String, Retirement> retired) {
         retirements.put(id, Map.copyOf(retired));
-        LocalDate today = LocalDate.now(clock);
-        String coming = retired.values().stream().filter(r -> !r.retired(today))
+        String coming = retired.values().stream().filter(r -> !isRetired(r))
                 .map(r -> r.model() + " on " + r.date() + " (successor " + r.successor() + ")")
                 .collect(Collectors.joining(", "));
         if (!coming.isEmpty()) {
@@ -271,6 +270,11 @@ public class ModelCatalog implements ReloadableSettings {
         Set<String> routableNow = snapshot.routable();
         return discovered.entrySet().stream().filter(e -> routableNow.contains(e.getKey()))
                 .flatMap(e -> e.getValue().values().stream()).filter(m -> m.shutdownDate() != null).toList();
+    }
+
+    /** Whether the retirement's date has come, by the catalog's clock. */
+    boolean isRetired(Retirement retirement) {
+        return retirement.retired(LocalDate.now(clock));
     }
 
     /** Every retirement of a routable provider, past and coming. */
@@ -368,7 +372,7 @@ public class ModelCatalog implements ReloadableSettings {
 
     private Route successorIfRetired(Route route) {
         Retirement retirement = retirements.getOrDefault(route.provider(), Map.of()).get(route.upstreamModel());
-        if (retirement == null || !retirement.retired(LocalDate.now(clock))) {
+        if (retirement == null || !isRetired(retirement)) {
             return route;
         }
         if (noticed.add(retirement)) {

@@ -59,9 +59,8 @@ public class ModelsApi {
                     .put("upstream_model", model.route().upstreamModel());
         }
         ArrayNode retired = body.putArray("retirements");
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         for (ModelCatalog.Retirement r : catalog.retirements()) {
-            boolean past = r.retired(today);
+            boolean past = catalog.isRetired(r);
             retired.addObject().put("model", r.model()).put("provider", r.provider()).put("successor", r.successor())
                     .put("date", r.date().toString()).put("status", past ? "retired" : "shutting_down")
                     .put("notice", past ? "Retired on " + r.date() + ": requests go to " + r.successor() + "."

@@ -134,10 +134,10 @@ public class SpendLimits {
         long maxTokens = Math.min(MAX_ESTIMATE, Math.max(0, request.maxTokens().orElse(defaultMaxTokens)));
         long completion = request.operation() == OpenAiRequest.Operation.EMBEDDINGS ? 0
                 : Math.min(MAX_ESTIMATE, maxTokens * Math.min(MAX_ESTIMATE, Math.max(1, request.choices())));
+        Instant now = clock.instant();
         BigDecimal cost = prices.cost(exchange.getProperty(ModelCatalog.PROVIDER, String.class),
                 exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
-                new Usage(prompt, completion, 0, 0, true), clock.instant()).orElse(BigDecimal.ZERO);
-        Instant now = clock.instant();
+                new Usage(prompt, completion, 0, 0, true), now).orElse(BigDecimal.ZERO);
         LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         Reservation reservation = new Reservation(key.name(),
                 limits.rpm() != null || limits.tpm() != null ? now.getEpochSecond() / 60 : null,
