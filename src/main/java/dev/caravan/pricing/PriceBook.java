@@ -13,7 +13,6 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -113,7 +112,7 @@ public class PriceBook implements ReloadableSettings {
             String model = listed.route().upstreamModel();
             ObjectNode row = models.addObject().put("model", listed.id()).put("provider", provider)
                     .put("upstream_model", model);
-            Prices.Price own = now.prices().getOrDefault(provider, Map.of()).get(model);
+            Prices.Price own = now.entry(provider, model).orElse(null);
             if (own == null) {
                 Optional<Prices.Price> byProvider = listed(provider, model);
                 if (byProvider.isPresent()) {
@@ -128,7 +127,7 @@ public class PriceBook implements ReloadableSettings {
                 continue;
             }
             price(row.putObject("price"), own);
-            Prices.Price book = shipped == null ? null : shipped.prices().getOrDefault(provider, Map.of()).get(model);
+            Prices.Price book = shipped == null ? null : shipped.entry(provider, model).orElse(null);
             row.put("overridden", !own.equals(book));
             boolean old = isStale(own, staleBefore);
             row.put("stale", old);
