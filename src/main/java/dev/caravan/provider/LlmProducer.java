@@ -41,8 +41,12 @@ final class LlmProducer extends DefaultAsyncProducer {
         this.endpoint = endpoint;
     }
 
+    /** Response header naming the provider that answered (or last failed). */
+    static final String PROVIDER_HEADER = "x-caravan-provider";
+
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
+        exchange.getMessage().setHeader(PROVIDER_HEADER, endpoint.provider());
         Upstream upstream = endpoint.upstream();
         if (upstream == null) {
             exchange.setException(UpstreamException.noAnswer(endpoint.provider(),

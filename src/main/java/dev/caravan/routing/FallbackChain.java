@@ -22,7 +22,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.stereotype.Component;
 
 /**
- * A model's fallback chain ({@code caravan.fallbacks}), walked by the {@code call-provider} route: after a
+ * A model's fallback chain ({@code caravan.fallbacks}), walked by the {@code route-by-model} route: after a
  * provider failure that another provider may mend (the route decides), the next model of the chain that
  * the caller's key may use and a routable provider serves.
  */
@@ -39,6 +39,8 @@ public class FallbackChain implements ReloadableSettings {
     static final String SKIPPED = "caravanSkippedByBreaker";
     /** Exchange property: the provider tried past its open breaker, every provider of the chain being skipped. */
     static final String PANIC = "caravanPanic";
+    /** Exchange property: a provider answered, no candidate is left to try. */
+    static final String ANSWERED = "caravanAnswered";
 
     /** The chains and long-context models, replaced whole on reload. */
     private record Chains(Map<String, List<String>> fallbacks, Map<String, String> longContext) {
@@ -90,6 +92,11 @@ public class FallbackChain implements ReloadableSettings {
         if (longContext != null) {
             exchange.setProperty(LONG_CONTEXT, longContext);
         }
+    }
+
+    /** Route step: the provider answered, which ends the walk over the candidates. */
+    public void answered(Exchange exchange) {
+        exchange.setProperty(ANSWERED, Boolean.TRUE);
     }
 
     /** Routes a prompt too long for its model to the model's long-context model; rethrows when unusable. */

@@ -187,12 +187,12 @@ class HotReloadTest {
 
     @Test
     void aRouteRenamedKeepsItsEndpointUnderLoad() throws Exception {
-        String edited = apiOriginal.replace("    id: call-provider\n", "    id: call-chosen-provider\n");
+        String edited = apiOriginal.replace("    id: route-by-model\n", "    id: route-by-chosen-model\n");
         write(api, edited);
         JsonNode routes = awaitRoutes(body -> sha256(body, "api.camel.yaml").equals(sha256(edited)));
-        // the old one goes before the new one starts: both consume direct:call-provider
+        // the old one goes before the new one starts: both consume direct:route-by-model
         assertThat(routes.path("last_reload").path("message").asText())
-                .contains("added [call-chosen-provider], removed [call-provider]");
+                .contains("added [route-by-chosen-model], removed [route-by-model]");
         assertThat(chat("deepseek-flash").statusCode()).isEqualTo(200);
     }
 
@@ -263,9 +263,9 @@ class HotReloadTest {
                 new BadEdit("unknown adapter", "providers", "        value: deepseek\n      - name: models",
                         "        value: deepsea\n      - name: models", "Unknown provider adapter 'deepsea'",
                         "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-deepseek"),
-                new BadEdit("unknown provider route", "api", "uri: direct:call-provider\n      steps:",
-                        "uri: direct:call-providers\n      steps:", "no route consumes 'direct:call-provider'",
-                        "        - to:\n            id: to-chosen-provider"),
+                new BadEdit("unknown route", "api", "uri: direct:front-door\n      steps:",
+                        "uri: direct:front-doors\n      steps:", "no route consumes 'direct:front-door'",
+                        "        - to:\n            id: to-front-door"),
                 new BadEdit("unknown template", "providers", "routeTemplateRef: provider\n    routeId: provider-glm",
                         "routeTemplateRef: providr\n    routeId: provider-glm", "names route template 'providr'",
                         "- templatedRoute:\n    routeTemplateRef: providr"),
