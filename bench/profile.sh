@@ -73,4 +73,5 @@ mkdir -p "$BENCH/results"
     echo "profiled run: $rps requests/s, gateway CPU $cpu_us us/request (the profiler's own cost included)"
     echo
     python3 "$BENCH/profile_report.py" "$TMP/profile.collapsed" "$cpu_us"
+    mkdir -p "$BENCH/results/logs" && cp "$TMP/profile.collapsed" "$BENCH/results/logs/profile.collapsed"
 } | tee "$BENCH/results/profile.txt"

@@ -20,13 +20,24 @@ import org.springframework.stereotype.Component;
 /**
  * Step once the response is sent: the answered request as a {@link RequestRecord}, in the body, for the
  * {@code request-done} route (pricing, metrics, log line, ledger). A stream's record is made when it ends
- * ({@link StreamDone}).
+ * ({@link StreamDone}); the steps stop here for it.
  */
 @Component("requestRecord")
 class RequestRecords implements Processor {
 
+    private final StreamDone streamDone;
+
+    RequestRecords(StreamDone streamDone) {
+        this.streamDone = streamDone;
+    }
+
     @Override
     public void process(Exchange exchange) {
+        if (exchange.getMessage().getBody() instanceof EventStream stream) {
+            streamDone.whenEnded(exchange, stream);
+            exchange.setRouteStop(true);
+            return;
+        }
         exchange.getMessage().setBody(record(exchange, exchange.getProperty(Usage.PROPERTY, Usage.class), null, null));
     }
 

@@ -3,18 +3,16 @@ package dev.caravan.frontdoor;
 import dev.caravan.openai.EventStream;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.InvalidPayloadException;
-import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Step once a stream's headers are sent: when the stream ends, its {@link dev.caravan.usage.RequestRecord},
- * with the stream's usage and time to first token, goes to the {@code request-done} route. A stream that failed
- * after it started is kept with the failed requests too.
+ * A stream's end: its {@link dev.caravan.usage.RequestRecord}, with the stream's usage and time to first token,
+ * goes to the {@code request-done} route then. A stream that failed after it started is kept with the failed
+ * requests too.
  */
-@Component("streamDone")
-class StreamDone implements Processor {
+@Component
+class StreamDone {
 
     private static final String DONE = "direct:request-done";
 
@@ -39,9 +37,7 @@ class StreamDone implements Processor {
         return endpoint;
     }
 
-    @Override
-    public void process(Exchange exchange) throws InvalidPayloadException {
-        EventStream stream = exchange.getMessage().getMandatoryBody(EventStream.class);
+    void whenEnded(Exchange exchange, EventStream stream) {
         long startNanos = System.nanoTime() - exchange.getClock().elapsed() * 1_000_000;
         shutdown.streamOpened();
         stream.outcome().thenAccept(outcome -> {

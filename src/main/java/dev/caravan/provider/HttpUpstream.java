@@ -6,21 +6,25 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.reactivestreams.Publisher;
@@ -36,9 +40,9 @@ import reactor.netty.resources.ConnectionProvider;
 
 /**
  * A provider's HTTP API, called with Reactor Netty's client on the front door's own event loops: a request is
- * sent, answered and (for a stream) relayed chunk by chunk without a hand-off to another thread pool. Keep-alive
- * connections are pooled per provider; redirects are never followed (they would carry the provider key to another
- * host); bodies are asked for uncompressed (the gateway reads usage from them).
+ * sent, answered and (for a stream) relayed chunk by chunk without a hand-off to another thread. Keep-alive
+ * connections are pooled per provider and event loop; redirects are never followed (they would carry the
+ * provider key to another host); bodies are asked for uncompressed (the gateway reads usage from them).
  */
 final class HttpUpstream implements Upstream {
 
@@ -48,21 +52,24 @@ final class HttpUpstream implements Upstream {
     /** Connections open to one provider at once, and requests waiting for one beyond them. */
     private static final int MAX_CONNECTIONS = 1024;
 
-    private final ConnectionProvider connections;
-    private final HttpClient client;
-    /** The client with the headers of a JSON request, answered whole or as a stream: set up once, not per call. */
-    private final HttpClient wholeAnswers;
-    private final HttpClient streams;
+    /** One client per event loop, each with its own connections: a call started on a loop stays on it. */
+    private final List<LoopClient> clients;
     private final Map<OpenAiRequest.Operation, String> uris = new EnumMap<>(OpenAiRequest.Operation.class);
     private final String messages;
     private final String models;
     private final String apiKey;
     private final long firstByteTimeoutMillis;
     private final long totalTimeoutMillis;
+    /**
+     * Where the timeouts wait: a timer wheel takes a timeout and its cancellation without a lock or a thread
+     * woken (on JDK 25, {@code CompletableFuture.orTimeout} wakes a scheduler thread for both: two futex calls
+     * a request, a third of its CPU).
+     */
+    private final Timer deadlines;
 
     /** @param anthropicBaseUrl base of the provider's own Anthropic Messages API; blank when it has none */
     HttpUpstream(String provider, String baseUrl, String anthropicBaseUrl, String apiKey, Duration connectTimeout,
-                 Duration firstByteTimeout, Duration totalTimeout, EventLoopGroup loops) {
+                 Duration firstByteTimeout, Duration totalTimeout, EventLoopGroup loops, Timer deadlines) {
         String base = withoutSlash(baseUrl);
         for (OpenAiRequest.Operation operation : OpenAiRequest.Operation.values()) {
             uris.put(operation, base + operation.path());
@@ -73,17 +80,47 @@ final class HttpUpstream implements Upstream {
         this.apiKey = apiKey;
         this.firstByteTimeoutMillis = firstByteTimeout.toMillis();
         this.totalTimeoutMillis = totalTimeout.toMillis();
-        this.connections = ConnectionProvider.builder("caravan-" + provider).maxConnections(MAX_CONNECTIONS)
-                .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(30)).build();
+        this.deadlines = deadlines;
         String authorization = "Bearer " + apiKey;
-        this.client = HttpClient.create(connections).runOn(loops)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .followRedirect(false)
-                .compress(false)
-                .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization)
-                        .set(HttpHeaderNames.USER_AGENT, "caravan"));
-        this.wholeAnswers = client.headers(h -> json(h, false));
-        this.streams = client.headers(h -> json(h, true));
+        List<LoopClient> clients = new ArrayList<>();
+        for (EventExecutor loop : loops) {
+            ConnectionProvider connections = ConnectionProvider.builder("caravan-" + provider + "-" + clients.size())
+                    .maxConnections(MAX_CONNECTIONS).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(30))
+                    .build();
+            HttpClient client = HttpClient.create(connections).runOn((EventLoop) loop)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                    .followRedirect(false)
+                    .compress(false)
+                    .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization)
+                            .set(HttpHeaderNames.USER_AGENT, "caravan"));
+            clients.add(new LoopClient(loop, connections, client, client.headers(h -> json(h, false)),
+                    client.headers(h -> json(h, true))));
+        }
+        this.clients = List.copyOf(clients);
+    }
+
+    /**
+     * An event loop's client.
+     *
+     * @param wholeAnswers the client with the headers of a JSON request answered whole: set up once, not per call
+     * @param streams      the same for a stream
+     */
+    private record LoopClient(EventExecutor loop, ConnectionProvider connections, HttpClient client,
+                              HttpClient wholeAnswers, HttpClient streams) {
+    }
+
+    /**
+     * The client of the calling thread's event loop: the request, its answer and the client's response then
+     * go through one thread, without a task handed to another loop. Any other thread takes any loop's.
+     */
+    private LoopClient client() {
+        for (LoopClient client : clients) {
+            if (client.loop().inEventLoop()) {
+                return client;
+            }
+        }
+        return clients.get(ThreadLocalRandom.current().nextInt(clients.size()));
     }
 
     private static String withoutSlash(String url) {
@@ -92,13 +129,15 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
-        return call(stream ? streams : wholeAnswers, HttpMethod.POST, uris.get(operation), body, stream);
+        LoopClient client = client();
+        return call(stream ? client.streams() : client.wholeAnswers(), HttpMethod.POST, uris.get(operation), body,
+                stream);
     }
 
     @Override
     public CompletableFuture<Answer> listModels() {
-        return call(client.headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json")), HttpMethod.GET, models,
-                null, false);
+        return call(client().client().headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json")), HttpMethod.GET,
+                models, null, false);
     }
 
     @Override
@@ -112,7 +151,8 @@ final class HttpUpstream implements Upstream {
      */
     @Override
     public CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
-        HttpClient anthropic = (request.stream() ? streams : wholeAnswers).headers(h -> {
+        LoopClient client = client();
+        HttpClient anthropic = (request.stream() ? client.streams() : client.wholeAnswers()).headers(h -> {
             h.set("x-api-key", apiKey)
                     .set("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
             if (request.beta() != null) {
@@ -124,7 +164,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public void close() {
-        connections.disposeLater().subscribe();
+        clients.forEach(client -> client.connections().disposeLater().subscribe());
     }
 
     private static HttpHeaders json(HttpHeaders headers, boolean stream) {
@@ -146,23 +186,15 @@ final class HttpUpstream implements Upstream {
                         && isEventStream(response) ? events(response, connection, answer)
                         : whole(response, connection, answer))
                 .subscribe(null, failure -> answer.completeExceptionally(failure(failure)));
-        // the headers of a stream, or the whole answer, within the first-byte timeout
-        CompletableFuture<Answer> timed = answer.orTimeout(firstByteTimeoutMillis, TimeUnit.MILLISECONDS);
-        return timed.handle((a, failure) -> {
-            if (failure instanceof TimeoutException) {
+        // the headers of a stream, or the whole answer, within the first-byte timeout (and the total one)
+        Timeout deadline = deadlines.newTimeout(expired -> {
+            if (answer.completeExceptionally(firstByteTimeoutMillis <= totalTimeoutMillis ? firstByteTimeout()
+                    : new HttpTimeoutException("no response within the total timeout"))) {
                 exchange.dispose(); // frees the connection instead of reading a body nobody waits for
-                throw new CompletionException(firstByteTimeout());
             }
-            if (failure != null) {
-                throw failure instanceof CompletionException c ? c
-                        : new CompletionException(failure);
-            }
-            return a;
-        }).orTimeout(totalTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((a, failure) -> {
-            if (failure instanceof TimeoutException) {
-                exchange.dispose();
-            }
-        });
+        }, Math.min(firstByteTimeoutMillis, totalTimeoutMillis), TimeUnit.MILLISECONDS);
+        answer.whenComplete((a, failure) -> deadline.cancel());
+        return answer;
     }
 
     private static boolean isEventStream(HttpClientResponse response) {

@@ -5,10 +5,14 @@ import dev.caravan.routing.ModelCatalog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.camel.Endpoint;
@@ -39,6 +43,7 @@ public class LlmComponent extends DefaultComponent {
     private final Map<String, ProviderAdapter> adapters;
     private final EventLoopGroup eventLoops;
     private ScheduledExecutorService timer;
+    private HashedWheelTimer deadlines;
 
     LlmComponent(ModelCatalog catalog, List<ProviderAdapter> adapters, CircuitBreakerRegistry breakers,
                  GatewayMetrics metrics, @Qualifier("frontDoorLoops") EventLoopGroup eventLoops) {
@@ -115,8 +120,24 @@ public class LlmComponent extends DefaultComponent {
         return timer;
     }
 
+    /**
+     * Keeps the timeouts of upstream calls, one per call: a wheel ticking every 10 ms, which takes a timeout and
+     * its cancellation from any thread without a lock or a wake-up.
+     */
+    synchronized Timer deadlines() {
+        if (deadlines == null) {
+            deadlines = new HashedWheelTimer(new DefaultThreadFactory("caravan-upstream-deadlines", true), 10,
+                    TimeUnit.MILLISECONDS, 512);
+        }
+        return deadlines;
+    }
+
     @Override
     protected synchronized void doStop() throws Exception {
+        if (deadlines != null) {
+            deadlines.stop();
+            deadlines = null;
+        }
         if (timer != null) {
             getCamelContext().getExecutorServiceManager().shutdown(timer);
             timer = null;

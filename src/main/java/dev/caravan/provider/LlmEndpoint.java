@@ -125,7 +125,8 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
             return new DemoUpstream();
         }
         return new HttpUpstream(provider, baseUrl, anthropicBaseUrl, apiKey, Duration.ofMillis(connectTimeout),
-                Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().eventLoops());
+                Duration.ofMillis(firstByteTimeout), Duration.ofMillis(totalTimeout), getComponent().eventLoops(),
+                getComponent().deadlines());
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.FakeProviders.Answer;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.ServerSocket;
 import java.net.http.HttpTimeoutException;
@@ -29,6 +30,7 @@ class HttpUpstreamTest {
 
     private static final FakeProviders UPSTREAM = new FakeProviders();
     private static final NioEventLoopGroup LOOPS = new NioEventLoopGroup(1, new DefaultThreadFactory("test-loop", true));
+    private static final HashedWheelTimer DEADLINES = new HashedWheelTimer(new DefaultThreadFactory("test-deadlines", true));
     private static final byte[] CHAT = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
             .getBytes(StandardCharsets.UTF_8);
 
@@ -36,6 +38,7 @@ class HttpUpstreamTest {
     static void stop() {
         UPSTREAM.stop();
         LOOPS.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        DEADLINES.stop();
     }
 
     @ParameterizedTest
@@ -113,7 +116,7 @@ class HttpUpstreamTest {
             closed = socket.getLocalPort();
         }
         HttpUpstream upstream = new HttpUpstream("gone", "http://127.0.0.1:" + closed, "", "sk-test",
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10), LOOPS);
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10), LOOPS, DEADLINES);
         assertThatThrownBy(() -> upstream.send(OpenAiRequest.Operation.CHAT_COMPLETIONS, CHAT, false)
                 .get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(java.net.ConnectException.class);
         upstream.close();
@@ -121,6 +124,6 @@ class HttpUpstreamTest {
 
     private static HttpUpstream upstream(Duration firstByteTimeout) {
         return new HttpUpstream("glm", UPSTREAM.baseUrl("glm"), "", "sk-test", Duration.ofSeconds(1),
-                firstByteTimeout, Duration.ofSeconds(10), LOOPS);
+                firstByteTimeout, Duration.ofSeconds(10), LOOPS, DEADLINES);
     }
 }
