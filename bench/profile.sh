@@ -23,7 +23,7 @@ log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
 command -v nginx >/dev/null && command -v wrk >/dev/null || { log "installing nginx-light and wrk";
     sudo=; [ "$(id -u)" = 0 ] || sudo=sudo; $sudo apt-get install -y nginx-light wrk >/dev/null; }
-JAR=$ROOT/target/caravan.jar
+JAR=${JAR:-$ROOT/target/caravan.jar}  # or an extracted application's caravan.jar
 [ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -B -q package -DskipTests)
 PROFILER_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/$PROFILER_VERSION/async-profiler-$PROFILER_VERSION.jar
 [ -f "$PROFILER_JAR" ] || (cd "$ROOT" && ./mvnw -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$PROFILER_VERSION)

@@ -9,7 +9,8 @@ java=$1 jar=$2 cache=$3
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 OPENAI_API_KEY=caravan-training OPENAI_BASE_URL='http://127.0.0.1:{{caravan.port}}/v1' CARAVAN_DEMO_ENABLED=true \
-    "$java" -XX:AOTCacheOutput="$cache" -Xlog:aot=error -XX:+UseSerialGC -Xmx256m \
+    "$java" -XX:AOTCacheOutput="$cache" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -Xlog:aot=error \
+    -XX:+UseSerialGC -Xmx256m \
     -Dspring.datasource.url="jdbc:h2:mem:training;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE" \
     -Dcaravan.ledger.spool-dir="$scratch/spool" -Dcaravan.dead-letters.dir="$scratch/dead-letters" \
     -jar "$jar" smoke --models demo,openai/demo --caravan.api-key=caravan-training --report "$scratch/report" \

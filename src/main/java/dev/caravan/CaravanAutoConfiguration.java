@@ -1,8 +1,11 @@
 package dev.caravan;
 
+import java.time.Clock;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 
 /**
@@ -17,4 +20,11 @@ import org.springframework.context.annotation.ComponentScan;
 @ComponentScan(excludeFilters = @ComponentScan.Filter({SpringBootConfiguration.class, AutoConfiguration.class}))
 @ConfigurationPropertiesScan
 class CaravanAutoConfiguration {
+
+    /** The time limits count in (days and months of budgets, minutes of rate limits); a test may pin it. */
+    @Bean
+    @ConditionalOnMissingBean(name = "caravanClock")
+    Clock caravanClock() {
+        return Clock.systemUTC();
+    }
 }

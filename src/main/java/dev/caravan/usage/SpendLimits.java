@@ -28,6 +28,7 @@ import org.apache.camel.InvalidPayloadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.ConcurrencyFailureException;
@@ -69,11 +70,11 @@ public class SpendLimits {
     @Autowired
     SpendLimits(JdbcTemplate jdbc, PriceBook prices,
                 @Value("${caravan.limits.default-max-tokens:4096}") long defaultMaxTokens, ApiKeys keys,
-                GatewayMetrics metrics,
+                GatewayMetrics metrics, @Qualifier("caravanClock") Clock clock,
                 @Value("${caravan.limits.database-wait:1s}") Duration databaseWait,
                 @Value("${caravan.limits.database-timeout:2s}") Duration databaseTimeout,
                 @Value("${caravan.limits.database-retry:1s}") Duration databaseRetry) {
-        this(jdbc, prices, defaultMaxTokens, Clock.systemUTC(), databaseWait, databaseTimeout, databaseRetry);
+        this(jdbc, prices, defaultMaxTokens, clock, databaseWait, databaseTimeout, databaseRetry);
         meterBudgets(metrics, keys.limitsByName());
         keys.onLimitsChanged(limits -> meterBudgets(metrics, limits));
     }

@@ -32,7 +32,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * port, with every preset pointed at {@link FakeProviders}. One Spring context serves all subclasses.
  */
 @CamelSpringBootTest
-@SpringBootTest(classes = CaravanApplication.class, properties = {
+@SpringBootTest(classes = {CaravanApplication.class, TestClock.Registration.class}, properties = {
         "caravan.host=127.0.0.1",
         "caravan.api-key=" + GatewayTest.CLIENT_KEY,
         "caravan.keys[0].name=limited",

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.LedgerRows;
+import dev.caravan.testing.TestClock;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -22,8 +25,18 @@ class LimitsTest extends GatewayTest {
 
     private static final String CHAT = "/v1/chat/completions";
 
+    /** Each test that counts by the minute gets a minute of its own: one no other test has counted in. */
+    private static final AtomicLong MINUTES_USED = new AtomicLong();
+
     @Autowired
     private JdbcTemplate db;
+    @Autowired
+    private TestClock clock;
+
+    @AfterEach
+    void releaseTheClock() {
+        clock.release();
+    }
 
     @Test
     void expiredAndRevokedKeysGet401SayingWhy() {
@@ -35,7 +48,7 @@ class LimitsTest extends GatewayTest {
 
     @Test
     void requestsOverTheRequestsPerMinuteGet429WithRetryAfter() throws Exception {
-        awaitFreshMinute();
+        pinToAFreshMinute();
         for (int i = 0; i < 3; i++) {
             assertThat(post(CHAT, chat("deepseek-flash"), PACED_KEY).statusCode()).isEqualTo(200);
         }
@@ -53,12 +66,12 @@ class LimitsTest extends GatewayTest {
 
     @Test
     void tokensPerMinuteCountMaxTokensAtAdmissionAndRealUsageOnceSettled() throws Exception {
-        awaitFreshMinute();
+        pinToAFreshMinute();
         assertThat(assertError(post(CHAT, withMaxTokens(2000), METERED_KEY), 429, "rate_limit_exceeded")
                 .path("message").asText()).contains("1000 tokens per minute");
 
         // each reserves its prompt (about 30) and 300 completion tokens; each settles at 18 (11 + 7)
-        long minute = Instant.now().getEpochSecond() / 60;
+        long minute = clock.instant().getEpochSecond() / 60;
         long before = tokensIn(minute);
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -72,7 +85,7 @@ class LimitsTest extends GatewayTest {
 
     @Test
     void aNegativeMaxTokensCannotLowerTheCounters() throws Exception {
-        awaitFreshMinute();
+        pinToAFreshMinute();
         // max_tokens below 1 gets 400 at the front door; max_completion_tokens is the provider's to judge
         assertThat(post(CHAT, withMaxTokens(-1_000_000_000), METERED_KEY).statusCode()).isEqualTo(400);
         HttpResponse<String> negative = post(CHAT, withMaxTokens(-1_000_000_000).replace("max_tokens",
@@ -80,7 +93,7 @@ class LimitsTest extends GatewayTest {
         assertThat(negative.statusCode()).isEqualTo(200);
         awaitSettled(negative);
 
-        assertThat(tokensIn(Instant.now().getEpochSecond() / 60)).isNotNegative();
+        assertThat(tokensIn(clock.instant().getEpochSecond() / 60)).isNotNegative();
         assertThat(post(CHAT, withMaxTokens(2000), METERED_KEY).statusCode()).as("the limit still holds")
                 .isEqualTo(429);
     }
@@ -139,12 +152,13 @@ class LimitsTest extends GatewayTest {
         assertThat(LedgerRows.awaitStatuses(db, LedgerRows.requestIds(List.of(response)))).hasSize(1);
     }
 
-    /** Rate limits count fixed minutes: a test of them must not straddle two. */
-    private static void awaitFreshMinute() throws InterruptedException {
-        long second = Instant.now().getEpochSecond() % 60;
-        if (second > 55) {
-            Thread.sleep((61 - second) * 1000);
-        }
+    /**
+     * Rate limits count fixed minutes: a test of them must not straddle two, nor share one with another test. The
+     * clock stops at the start of a minute ahead of now that no test used.
+     */
+    private void pinToAFreshMinute() {
+        long now = Instant.now().getEpochSecond() / 60;
+        clock.pin(Instant.ofEpochSecond((now + MINUTES_USED.incrementAndGet()) * 60));
     }
 
     private static String withMaxTokens(int maxTokens) {
