@@ -1,8 +1,8 @@
 package dev.caravan.anthropic;
 
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.ClientRequest;
 import dev.caravan.usage.SpendLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,10 @@ package dev.caravan.anthropic;
 
 import dev.caravan.edge.NativeRequest;
 import dev.caravan.edge.Translation;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.GatewayRequest;
 import dev.caravan.usage.SpendLimits;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ class MessagesRequest implements Processor {
         ClientRequest.accept(exchange, request);
         List<String> stopSequences = new ArrayList<>();
         chat.body().path("stop").forEach(s -> stopSequences.add(s.asText()));
-        exchange.setProperty(Translation.PROPERTY, new MessagesTranslation(
+        GatewayRequest.of(exchange).translation(new MessagesTranslation(
                 "msg_" + ClientRequest.newId().replace("-", ""), request.model(),
                 SpendLimits.promptTokens(request), stopSequences,
                 chat.droppedTools().isEmpty() ? null : String.join(",", chat.droppedTools()), pings,

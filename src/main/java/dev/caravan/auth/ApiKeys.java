@@ -4,6 +4,7 @@ import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
+import dev.caravan.request.GatewayKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,6 +1,8 @@
 package dev.caravan.auth;
 
-import dev.caravan.frontdoor.ClientRequest;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
@@ -23,7 +25,6 @@ class Authenticate implements Processor {
         String authorization = ClientRequest.header(exchange, "Authorization");
         String apiKey = authorization == null ? ClientRequest.header(exchange, "x-api-key") : null;
         GatewayKey key = keys.authenticate(apiKey != null ? "Bearer " + apiKey : authorization);
-        exchange.setProperty(GatewayKey.PROPERTY, key);
-        exchange.setProperty(GatewayKey.LIMITED, key.limits().any());
+        GatewayRequest.of(exchange).key(key);
     }
 }

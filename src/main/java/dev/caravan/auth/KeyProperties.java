@@ -1,5 +1,6 @@
 package dev.caravan.auth;
 
+import dev.caravan.request.GatewayKey;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

@@ -3,18 +3,18 @@ package dev.caravan.deadletter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.auth.GatewayKey;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.frontdoor.StreamFailures;
-import dev.caravan.openai.EventStream;
 import dev.caravan.metrics.GatewayMetrics;
+import dev.caravan.openai.EventStream;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
-import dev.caravan.provider.Attempt;
-import dev.caravan.provider.LlmComponent;
 import dev.caravan.provider.UpstreamException;
+import dev.caravan.request.Attempt;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
+import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import jakarta.annotation.PreDestroy;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.camel.Exchange;
@@ -80,8 +79,7 @@ public class DeadLetters implements Processor, StreamFailures {
     /** Route step: records the failed request of the exchange, if a provider was called at all. */
     @Override
     public void process(Exchange exchange) {
-        List<?> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
-        if (attempts == null || attempts.isEmpty()) {
+        if (GatewayRequest.of(exchange).attempts().isEmpty()) {
             return; // failed fast (open breaker, cool-down): nothing a provider said to keep
         }
         ObjectNode record = record(exchange);
@@ -142,14 +140,15 @@ public class DeadLetters implements Processor, StreamFailures {
     private ObjectNode record(Exchange exchange, byte[] request, int status, ObjectNode error) {
         long now = System.currentTimeMillis();
         String id = String.format(Locale.ROOT, "%013x-%08x", now, ThreadLocalRandom.current().nextInt());
-        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        GatewayRequest state = GatewayRequest.of(exchange);
+        GatewayKey key = state.key();
         ObjectNode record = Json.MAPPER.createObjectNode()
                 .put("id", id)
                 .put("time", Instant.ofEpochMilli(now).toString())
-                .put("request_id", exchange.getProperty(ClientRequest.REQUEST_ID, String.class))
+                .put("request_id", state.id())
                 .put("key", key == null ? null : key.name())
                 .put("path", exchange.getIn().getHeader(Exchange.HTTP_URI, String.class));
-        record.put("model", exchange.getProperty(ClientRequest.MODEL, String.class));
+        record.put("model", state.model());
         if (request != null) {
             try {
                 record.set("request", Json.MAPPER.readTree(request));
@@ -160,14 +159,10 @@ public class DeadLetters implements Processor, StreamFailures {
         record.put("status", status);
         record.set("error", error);
         ArrayNode attempts = record.putArray("attempts");
-        List<?> made = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
-        if (made != null) {
-            for (Object o : made) {
-                Attempt a = (Attempt) o;
-                attempts.addObject().put("provider", a.provider()).put("upstream_model", a.upstreamModel())
-                        .put("url", a.url()).put("outcome", a.outcome()).put("latency_ms", a.millis())
-                        .put("provider_body", a.providerBody());
-            }
+        for (Attempt a : state.attempts()) {
+            attempts.addObject().put("provider", a.provider()).put("upstream_model", a.upstreamModel())
+                    .put("url", a.url()).put("outcome", a.outcome()).put("latency_ms", a.millis())
+                    .put("provider_body", a.providerBody());
         }
         return record;
     }

@@ -2,7 +2,6 @@ package dev.caravan.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.openai.EventStream;
-import org.apache.camel.Exchange;
 
 /**
  * One request of a client protocol other than Chat Completions (the Responses API, Anthropic Messages),
@@ -11,14 +10,6 @@ import org.apache.camel.Exchange;
  * Each protocol's translator makes one per request, holding what the way back needs (names of tools, ids).
  */
 public interface Translation {
-
-    /** Exchange property with the request's translation, set by the protocol's request step. */
-    String PROPERTY = "caravanTranslation";
-
-    /** The translation of the exchange's request; {@code null} for a chat completions request. */
-    static Translation of(Exchange exchange) {
-        return exchange.getProperty(PROPERTY, Translation.class);
-    }
 
     /** A successful non-streaming answer (a {@code chat.completion}) in the client's protocol. */
     byte[] answer(JsonNode chatCompletion);

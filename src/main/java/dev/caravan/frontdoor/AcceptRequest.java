@@ -1,15 +1,14 @@
 package dev.caravan.frontdoor;
 
-import dev.caravan.reload.HotReload;
+import dev.caravan.request.ClientRequest;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;
 
 /**
- * First step of every request: its id, the client's {@code x-request-id} when usable, else a new one. While
- * the gateway shuts down, only the probes are answered. While a reload replaces routes, the request is
- * marked to move off the I/O thread (it may have to wait for a route).
+ * First step of every request: its {@link dev.caravan.request.GatewayRequest}, under the client's
+ * {@code x-request-id} when usable, else a new id. While the gateway shuts down, only the probes are answered.
  */
 @Component("acceptRequest")
 class AcceptRequest implements Processor {
@@ -17,11 +16,9 @@ class AcceptRequest implements Processor {
     private static final Pattern USABLE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     private final GracefulShutdown shutdown;
-    private final HotReload reload;
 
-    AcceptRequest(GracefulShutdown shutdown, HotReload reload) {
+    AcceptRequest(GracefulShutdown shutdown) {
         this.shutdown = shutdown;
-        this.reload = reload;
     }
 
     @Override
@@ -30,9 +27,6 @@ class AcceptRequest implements Processor {
         ClientRequest.identify(exchange, id != null && USABLE_ID.matcher(id).matches() ? id : ClientRequest.newId());
         if (shutdown.draining() && !Health.isProbe(exchange.getIn().getHeader(Exchange.HTTP_URI, String.class))) {
             shutdown.refuse(exchange);
-        }
-        if (reload.swapping()) {
-            exchange.setProperty(HotReload.SWAPPING, true);
         }
     }
 }

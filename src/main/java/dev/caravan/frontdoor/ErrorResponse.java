@@ -3,6 +3,7 @@ package dev.caravan.frontdoor;
 import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
+import dev.caravan.request.GatewayRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -28,7 +29,8 @@ class ErrorResponse implements Processor {
         if (cause instanceof GatewayException expected) {
             error = expected.error();
         } else {
-            String requestId = exchange.getProperty(ClientRequest.REQUEST_ID, String.class);
+            GatewayRequest request = GatewayRequest.of(exchange);
+            String requestId = request == null ? null : request.id();
             LOG.error("Request {} failed unexpectedly", requestId, cause);
             error = new OpenAiError(500, "The gateway failed unexpectedly (request id " + requestId + ").",
                     "server_error", null, "internal_error");

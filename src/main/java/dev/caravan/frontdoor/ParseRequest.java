@@ -1,6 +1,7 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.ClientRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.springframework.stereotype.Component;

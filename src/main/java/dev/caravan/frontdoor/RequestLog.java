@@ -1,7 +1,7 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.openai.ClientText;
-import dev.caravan.usage.RequestRecord;
+import dev.caravan.request.RequestRecord;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;

@@ -7,7 +7,7 @@ import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * A stream's end: its {@link dev.caravan.usage.RequestRecord}, with the stream's usage and time to first token,
+ * A stream's end: its {@link dev.caravan.request.RequestRecord}, with the stream's usage and time to first token,
  * goes to the {@code request-done} route then. A stream that failed after it started is kept with the failed
  * requests too.
  */

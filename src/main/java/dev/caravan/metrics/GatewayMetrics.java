@@ -1,9 +1,8 @@
 package dev.caravan.metrics;
 
+import dev.caravan.request.RequestRecord;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
-import dev.caravan.routing.ModelCatalog;
-import dev.caravan.usage.RequestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -26,9 +25,9 @@ public class GatewayMetrics {
     private final Counter deadLetters;
     private final Counter deadLettersDropped;
 
-    private final ModelCatalog catalog;
+    private final ListedModels catalog;
 
-    GatewayMetrics(CircuitBreakerRegistry breakers, ModelCatalog catalog) {
+    GatewayMetrics(CircuitBreakerRegistry breakers, ListedModels catalog) {
         this.catalog = catalog;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         deadLetters = Counter.builder("caravan.dead.letters").description("Failed requests kept").register(registry);

@@ -30,11 +30,6 @@ import org.springframework.stereotype.Component;
 @Component("llm")
 public class LlmComponent extends DefaultComponent {
 
-    /** Exchange property: the {@link Attempt}s of the request, across retries and fallbacks, in order. */
-    public static final String ATTEMPTS = "caravanAttempts";
-    /** Exchange property: whether a validated answer gave what the request asked for. */
-    public static final String ACCEPTED = "caravanAccepted";
-
     private static final Logger LOG = LoggerFactory.getLogger(LlmComponent.class);
 
     private final ModelCatalog catalog;

@@ -7,16 +7,14 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
-import dev.caravan.routing.FallbackChain;
-import dev.caravan.routing.ModelCatalog;
+import dev.caravan.request.Attempt;
+import dev.caravan.request.GatewayRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +26,7 @@ import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
  * Sends the exchange's {@link OpenAiRequest} to the provider with the upstream model from
- * {@link ModelCatalog#UPSTREAM_MODEL}. Replies with the provider's answer: a whole body, or for
+ * {@link GatewayRequest#upstreamModel()}. Replies with the provider's answer: a whole body, or for
  * {@code stream:true} an {@link SseRelay} once the first event is in. Fails the exchange with an
  * {@link UpstreamException} otherwise. Asynchronous: no thread waits while the provider works.
  */
@@ -66,7 +64,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         boolean stream;
         try {
             request = exchange.getMessage().getMandatoryBody(OpenAiRequest.class);
-            String upstreamModel = exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class);
+            String upstreamModel = upstreamModel(exchange, request);
             nativeRequest = nativeRequest(exchange, upstream);
             if (nativeRequest != null) {
                 body = nativeRequest.body(upstreamModel);
@@ -94,7 +92,7 @@ final class LlmProducer extends DefaultAsyncProducer {
      * translated back); {@code null} when the provider gets the chat completion.
      */
     private static NativeRequest nativeRequest(Exchange exchange, Upstream upstream) {
-        Translation translation = Translation.of(exchange);
+        Translation translation = GatewayRequest.of(exchange).translation();
         NativeRequest nativeRequest = translation == null ? null : translation.nativeRequest();
         if (nativeRequest == null) {
             return null;
@@ -131,7 +129,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             this.body = body;
             this.stream = stream;
             this.callback = callback;
-            this.panic = FallbackChain.panicking(exchange, endpoint.provider());
+            this.panic = endpoint.provider().equals(GatewayRequest.of(exchange).pastBreaker());
         }
 
         void send() {
@@ -142,8 +140,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                 return;
             }
             if (!panic && !endpoint.circuitBreaker().tryAcquirePermission()) {
-                FallbackChain.skippedByBreaker(exchange, endpoint.provider(),
-                        exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class));
+                GatewayRequest.of(exchange).skippedByBreaker(endpoint.provider(), upstreamModel(exchange, request));
                 finish(UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_UNAVAILABLE,
                         "its circuit breaker is open", false));
                 return;
@@ -182,14 +179,18 @@ final class LlmProducer extends DefaultAsyncProducer {
             long nanos = System.nanoTime() - started;
             endpoint.getComponent().metrics().attempt(endpoint.provider(),
                     failure == null ? "ok" : failure.errorClass().name());
-            attempts(exchange).add(new Attempt(endpoint.provider(),
-                    exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, request.model(), String.class),
+            GatewayRequest state = GatewayRequest.of(exchange);
+            Usage rejected = failure == null ? null : state.usage();
+            if (rejected != null) {
+                state.usage(null);
+            }
+            state.attempted(new Attempt(endpoint.provider(), upstreamModel(exchange, request),
                     nativeRequest != null ? endpoint.url(nativeRequest.protocol()) : endpoint.url(request.operation()),
                     failure == null ? "200" : failure.providerStatus() > 0 ? String.valueOf(failure.providerStatus())
                             : failure.error().code(),
                     nanos / 1_000_000, failure == null ? null : failure.providerBody(),
                     // an answer that failed validation was read, and paid for, before it was rejected
-                    failure == null ? null : (Usage) exchange.removeProperty(Usage.PROPERTY)));
+                    rejected));
             if (failure == null || failure.errorClass().clientFault()) {
                 endpoint.circuitBreaker().onSuccess(nanos, TimeUnit.NANOSECONDS);
             } else {
@@ -274,7 +275,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
         }
         byte[] body = completeJson(exchange, request.operation(), answer);
-        exchange.removeProperty(LlmComponent.ACCEPTED); // a rejected answer's verdict is not this one's
+        GatewayRequest.of(exchange).accepted(null); // a rejected answer's verdict is not this one's
         if (endpoint.validatesAnswers() && request.operation() == OpenAiRequest.Operation.CHAT_COMPLETIONS) {
             validate(exchange, request, body);
         }
@@ -300,7 +301,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             throw failed(answer.status(), answer.body(), null);
         }
         if (message.path("usage").isObject()) {
-            exchange.setProperty(Usage.PROPERTY, Usage.ofAnthropic(message.path("usage")));
+            GatewayRequest.of(exchange).usage(Usage.ofAnthropic(message.path("usage")));
         }
         Message reply = exchange.getMessage();
         reply.setBody(answer.body());
@@ -318,7 +319,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         try {
             members = JsonMembers.scan(body);
             if (members.has("usage") && members.get("usage").token().isStructStart()) {
-                exchange.setProperty(Usage.PROPERTY, Usage.of(members.tree(body, "usage")));
+                GatewayRequest.of(exchange).usage(Usage.of(members.tree(body, "usage")));
             }
         } catch (IOException e) {
             throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE,
@@ -345,21 +346,17 @@ final class LlmProducer extends DefaultAsyncProducer {
             throw new UncheckedIOException(e); // both were read before
         }
         String problem = AnswerValidation.problem(asked, answer);
-        exchange.setProperty(LlmComponent.ACCEPTED, problem == null);
+        GatewayRequest.of(exchange).accepted(problem == null);
         endpoint.getComponent().metrics().validated(endpoint.provider(), problem == null);
         if (problem != null) {
             throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE, problem, false);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Attempt> attempts(Exchange exchange) {
-        List<Attempt> attempts = exchange.getProperty(LlmComponent.ATTEMPTS, List.class);
-        if (attempts == null) {
-            attempts = new ArrayList<>(2);
-            exchange.setProperty(LlmComponent.ATTEMPTS, attempts);
-        }
-        return attempts;
+    /** The model id the provider is sent: the resolved one, else (a replayed request) the one asked for. */
+    private static String upstreamModel(Exchange exchange, OpenAiRequest request) {
+        String upstreamModel = GatewayRequest.of(exchange).upstreamModel();
+        return upstreamModel != null ? upstreamModel : request.model();
     }
 
     private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {

@@ -62,9 +62,6 @@ import org.springframework.stereotype.Component;
 @Component("hotReload")
 public class HotReload implements StartupListener {
 
-    /** Exchange property: the request arrived while routes were being replaced. */
-    public static final String SWAPPING = "caravanRoutesSwapping";
-
     private static final Logger LOG = LoggerFactory.getLogger(HotReload.class);
     /** Values read only at start-up: an edit of them is logged as waiting for a restart. */
     private static final List<String> RESTART_ONLY = List.of("caravan.host", "caravan.port", "caravan.max-body-size",
@@ -105,7 +102,7 @@ public class HotReload implements StartupListener {
     private SoftReference<SchemaCheck> schema = new SoftReference<>(null);
     private volatile Live live;
     private volatile Outcome lastOutcome;
-    /** While routes are being replaced: requests arriving then wait for it, off the I/O threads (see AcceptRequest). */
+    /** While routes are being replaced: requests arriving then wait for it, off the I/O threads (see RoutesBeingReplaced). */
     private volatile boolean swapping;
     private final Object swapDone = new Object();
     /** The files of the last rejected set: not checked (nor logged) again until they change. */

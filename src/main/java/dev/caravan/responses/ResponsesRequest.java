@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.DroppedTools;
-import dev.caravan.edge.Translation;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.GatewayRequest;
 import dev.caravan.usage.SpendLimits;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ class ResponsesRequest implements Processor {
         options(request, chat);
         OpenAiRequest translated = OpenAiRequest.parse(OpenAiRequest.Operation.CHAT_COMPLETIONS, bytes(chat));
         ClientRequest.accept(exchange, translated);
-        exchange.setProperty(Translation.PROPERTY, new ResponsesTranslation(request, names,
+        GatewayRequest.of(exchange).translation(new ResponsesTranslation(request, names,
                 dropped.isEmpty() ? null : String.join(",", dropped), SpendLimits.promptTokens(translated)));
     }
 

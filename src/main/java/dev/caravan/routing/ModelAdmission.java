@@ -1,6 +1,6 @@
 package dev.caravan.routing;
 
-import dev.caravan.auth.GatewayKey;
+import dev.caravan.request.GatewayKey;
 
 /**
  * A rule on which resolved models a key may be served, beside its model list: checked for the requested model

@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.metrics.ListedModels;
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.reload.SettingsProblem;
 import java.math.BigDecimal;
@@ -35,7 +36,7 @@ import org.springframework.stereotype.Component;
  * stays as it was until all are replaced.
  */
 @Component
-public class ModelCatalog implements ReloadableSettings {
+public class ModelCatalog implements ReloadableSettings, ListedModels {
 
     /** What an endpoint of the route files serves: how a reload checks names against the new providers. */
     public interface Provider {
@@ -44,11 +45,6 @@ public class ModelCatalog implements ReloadableSettings {
         /** Public model names. */
         Set<String> modelNames();
     }
-
-    /** Exchange property: the provider id chosen for the request. */
-    public static final String PROVIDER = "caravanProvider";
-    /** Exchange property: the model id the provider is sent. */
-    public static final String UPSTREAM_MODEL = "caravanUpstreamModel";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelCatalog.class);
 
@@ -425,6 +421,7 @@ public class ModelCatalog implements ReloadableSettings {
     }
 
     /** Whether the name is a model or alias a routable provider serves (not a {@code <provider>/} name). */
+    @Override
     public boolean isListed(String model) {
         return model != null && snapshot.names().containsKey(model);
     }

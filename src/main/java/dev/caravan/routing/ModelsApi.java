@@ -3,8 +3,9 @@ package dev.caravan.routing;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.AnthropicError;
-import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.Json;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
@@ -26,7 +27,7 @@ public class ModelsApi {
     }
 
     public void list(Exchange exchange) {
-        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        GatewayKey key = GatewayRequest.of(exchange).key();
         boolean anthropic = AnthropicError.isAnthropicClient(exchange);
         ObjectNode list = Json.MAPPER.createObjectNode();
         if (!anthropic) {
@@ -76,7 +77,7 @@ public class ModelsApi {
 
     public void get(Exchange exchange) {
         String id = exchange.getMessage().getHeader(Exchange.HTTP_URI, String.class).substring(PATH_PREFIX.length());
-        ModelCatalog.Route route = resolver.resolve(id, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
+        ModelCatalog.Route route = resolver.resolve(id, GatewayRequest.of(exchange).key());
         reply(exchange, model(id, route.provider(), AnthropicError.isAnthropicClient(exchange)));
     }
 

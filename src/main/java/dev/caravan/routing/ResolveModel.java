@@ -1,10 +1,11 @@
 package dev.caravan.routing;
 
-import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.ClientText;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
@@ -30,9 +31,9 @@ class ResolveModel implements Processor {
     @Override
     public void process(Exchange exchange) throws InvalidPayloadException {
         String model = exchange.getMessage().getMandatoryBody(OpenAiRequest.class).model();
-        ModelCatalog.Route route = resolve(model, exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class));
-        exchange.setProperty(ModelCatalog.PROVIDER, route.provider());
-        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, route.upstreamModel());
+        GatewayRequest request = GatewayRequest.of(exchange);
+        ModelCatalog.Route route = resolve(model, request.key());
+        request.routeTo(exchange, route.provider(), route.upstreamModel());
     }
 
     ModelCatalog.Route resolve(String model, GatewayKey key) {

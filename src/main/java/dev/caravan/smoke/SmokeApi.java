@@ -1,8 +1,8 @@
 package dev.caravan.smoke;
 
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
+import dev.caravan.request.ClientRequest;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.camel.Exchange;

@@ -1,10 +1,10 @@
 package dev.caravan.usage;
 
-import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.ClientText;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.pricing.PriceBook;
+import dev.caravan.request.GatewayKey;
 import dev.caravan.routing.ModelAdmission;
 import dev.caravan.routing.ModelCatalog;
 import org.springframework.stereotype.Component;

@@ -1,9 +1,11 @@
 package dev.caravan.usage;
 
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.ClientText;
 import dev.caravan.openai.Usage;
-import dev.caravan.provider.Attempt;
+import dev.caravan.request.Attempt;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.RequestRecord;
+import dev.caravan.request.Reservation;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,7 +1,8 @@
 package dev.caravan.usage;
 
 import dev.caravan.pricing.PriceBook;
-import dev.caravan.provider.Attempt;
+import dev.caravan.request.Attempt;
+import dev.caravan.request.RequestRecord;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,14 +1,15 @@
 package dev.caravan.usage;
 
 import dev.caravan.auth.ApiKeys;
-import dev.caravan.auth.GatewayKey;
 import dev.caravan.metrics.GatewayMetrics;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.pricing.PriceBook;
-import dev.caravan.routing.ModelCatalog;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
+import dev.caravan.request.Reservation;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -124,7 +125,8 @@ public class SpendLimits {
      * trying for {@code caravan.limits.database-retry}, then one tries while the others still fail.
      */
     public void reserve(Exchange exchange) throws InvalidPayloadException {
-        GatewayKey key = exchange.getProperty(GatewayKey.PROPERTY, GatewayKey.class);
+        GatewayRequest state = GatewayRequest.of(exchange);
+        GatewayKey key = state.key();
         GatewayKey.Limits limits = key.limits();
         if (!limits.any()) {
             return;
@@ -136,8 +138,7 @@ public class SpendLimits {
         long completion = request.operation() == OpenAiRequest.Operation.EMBEDDINGS ? 0
                 : Math.min(MAX_ESTIMATE, maxTokens * Math.min(MAX_ESTIMATE, Math.max(1, request.choices())));
         Instant now = clock.instant();
-        BigDecimal cost = prices.cost(exchange.getProperty(ModelCatalog.PROVIDER, String.class),
-                exchange.getProperty(ModelCatalog.UPSTREAM_MODEL, String.class),
+        BigDecimal cost = prices.cost(state.provider(), state.upstreamModel(),
                 new Usage(prompt, completion, 0, 0, true), now).orElse(BigDecimal.ZERO);
         LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         Reservation reservation = new Reservation(key.name(),
@@ -165,7 +166,7 @@ public class SpendLimits {
             throw e;
         }
         answered();
-        exchange.setProperty(Reservation.PROPERTY, reservation);
+        state.reservation(reservation);
     }
 
     private GatewayException limitsUnavailable() {

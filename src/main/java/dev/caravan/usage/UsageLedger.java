@@ -1,6 +1,7 @@
 package dev.caravan.usage;
 
 import dev.caravan.metrics.GatewayMetrics;
+import dev.caravan.request.RequestRecord;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.UncheckedIOException;

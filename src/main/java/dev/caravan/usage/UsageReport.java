@@ -2,11 +2,11 @@ package dev.caravan.usage;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.frontdoor.ClientRequest;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.pricing.PriceBook;
+import dev.caravan.request.ClientRequest;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.sql.ResultSet;

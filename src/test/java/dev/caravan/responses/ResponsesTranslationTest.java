@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.edge.Translation;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.GatewayRequest;
 import dev.caravan.testing.ChatStreams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,10 +66,11 @@ class ResponsesTranslationTest {
     static Translated translate(String request) {
         Exchange exchange = new DefaultExchange(CAMEL);
         exchange.getMessage().setBody(request.getBytes(StandardCharsets.UTF_8));
+        GatewayRequest state = ClientRequest.identify(exchange, ClientRequest.newId());
         new ResponsesRequest().process(exchange);
         OpenAiRequest chat = exchange.getMessage().getBody(OpenAiRequest.class);
         return new Translated(json(new String(chat.raw(), StandardCharsets.UTF_8)),
-                (ResponsesTranslation) exchange.getProperty(Translation.PROPERTY, Translation.class));
+                (ResponsesTranslation) state.translation());
     }
 
     static JsonNode json(String text) {

@@ -2,9 +2,11 @@ package dev.caravan.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.caravan.auth.GatewayKey;
 import dev.caravan.openai.OpenAiRequest;
-import dev.caravan.routing.ModelCatalog;
+import dev.caravan.request.ClientRequest;
+import dev.caravan.request.GatewayKey;
+import dev.caravan.request.GatewayRequest;
+import dev.caravan.request.Reservation;
 import dev.caravan.testing.GatewayTest;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -53,14 +55,14 @@ class RateCounterTest extends GatewayTest {
 
     private Reservation reserve(GatewayKey key, long maxTokens) throws Exception {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(GatewayKey.PROPERTY, key);
-        exchange.setProperty(ModelCatalog.PROVIDER, "deepseek");
-        exchange.setProperty(ModelCatalog.UPSTREAM_MODEL, "deepseek-flash");
+        GatewayRequest request = ClientRequest.identify(exchange, ClientRequest.newId());
+        request.key(key);
+        request.routeTo(exchange, "deepseek", "deepseek-flash");
         exchange.getMessage().setBody(OpenAiRequest.parse(OpenAiRequest.Operation.CHAT_COMPLETIONS, ("{\"model\":"
                 + "\"deepseek-flash\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"hello\"}]}").getBytes(StandardCharsets.UTF_8)));
         limits.reserve(exchange);
-        return exchange.getProperty(Reservation.PROPERTY, Reservation.class);
+        return request.reservation();
     }
 
     private static LedgerRow row(String keyName, Reservation reservation, long prompt, long completion) {

@@ -1,7 +1,9 @@
-package dev.caravan.edge;
+package dev.caravan.frontdoor;
 
+import dev.caravan.edge.Translation;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
+import dev.caravan.request.GatewayRequest;
 import java.io.IOException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -18,7 +20,7 @@ class TranslateAnswer implements Processor {
 
     @Override
     public void process(Exchange exchange) throws IOException {
-        Translation translation = Translation.of(exchange);
+        Translation translation = GatewayRequest.of(exchange).translation();
         Message message = exchange.getMessage();
         if (translation == null || translation.nativeRequest() != null
                 && translation.nativeRequest().answeredNatively()) {

@@ -1,4 +1,4 @@
-package dev.caravan.provider;
+package dev.caravan.request;
 
 import dev.caravan.openai.Usage;
 

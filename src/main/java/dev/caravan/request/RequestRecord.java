@@ -1,7 +1,6 @@
-package dev.caravan.usage;
+package dev.caravan.request;
 
 import dev.caravan.openai.Usage;
-import dev.caravan.provider.Attempt;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +20,7 @@ public record RequestRecord(String requestId, Instant time, String method, Strin
                             boolean clientGone, Long ttftMillis, long durationMillis, BigDecimal cost,
                             String costCurrency, Reservation reservation, String droppedTools) {
 
-    RequestRecord withCost(BigDecimal amount, String currency) {
+    public RequestRecord withCost(BigDecimal amount, String currency) {
         return new RequestRecord(requestId, time, method, path, status, key, model, provider, upstreamModel, attempts,
                 fallbacks, accepted, error, usage, stream, clientGone, ttftMillis, durationMillis, amount, currency,
                 reservation, droppedTools);

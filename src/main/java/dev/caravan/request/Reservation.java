@@ -1,4 +1,4 @@
-package dev.caravan.usage;
+package dev.caravan.request;
 
 import java.math.BigDecimal;
 
@@ -14,7 +14,4 @@ import java.math.BigDecimal;
  * @param tokens  estimated prompt and completion tokens
  */
 public record Reservation(String keyName, Long minute, String day, String month, BigDecimal cost, long tokens) {
-
-    /** Exchange property holding the request's reservation, if it made one. */
-    public static final String PROPERTY = "caravanReservation";
 }

@@ -1,4 +1,4 @@
-package dev.caravan.frontdoor;
+package dev.caravan.request;
 
 import dev.caravan.openai.OpenAiRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -15,8 +15,6 @@ import org.apache.camel.component.netty.http.NettyHttpMessage;
  */
 public final class ClientRequest {
 
-    /** Exchange property with the request id (also sent back as {@code x-request-id}). */
-    public static final String REQUEST_ID = "caravanRequestId";
     /** The response header with the request id. */
     public static final String REQUEST_ID_HEADER = "x-request-id";
 
@@ -33,18 +31,15 @@ public final class ClientRequest {
                 random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L).toString();
     }
 
-    /** Gives the exchange its request id, sent back as {@code x-request-id}. */
-    public static void identify(Exchange exchange, String id) {
+    /** Starts the exchange's {@link GatewayRequest} under its id, sent back as {@code x-request-id}. */
+    public static GatewayRequest identify(Exchange exchange, String id) {
         exchange.getMessage().setHeader(REQUEST_ID_HEADER, id);
-        exchange.setProperty(REQUEST_ID, id);
+        return GatewayRequest.start(exchange, id);
     }
-
-    /** Exchange property: the model the client asked for. */
-    public static final String MODEL = "caravanModel";
 
     /** Makes a validated request the exchange's body, for the routes behind the front door. */
     public static void accept(Exchange exchange, OpenAiRequest request) {
-        exchange.setProperty(MODEL, request.model());
+        GatewayRequest.of(exchange).model(request.model());
         exchange.getMessage().setBody(request);
     }
 

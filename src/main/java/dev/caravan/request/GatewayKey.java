@@ -1,4 +1,4 @@
-package dev.caravan.auth;
+package dev.caravan.request;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -6,10 +6,6 @@ import java.util.List;
 /** An authenticated caller: the key's name, the models it may use and the limits its name has. */
 public record GatewayKey(String name, List<String> models, Limits limits) {
 
-    /** Exchange property holding the caller's key once authenticated. */
-    public static final String PROPERTY = "caravanKey";
-    /** Exchange property, {@code true} when the caller's key name has limits (a plain value for route filters). */
-    public static final String LIMITED = "caravanLimited";
 
     /** A key allowed every model, without limits. */
     public static GatewayKey unlimited(String name) {
