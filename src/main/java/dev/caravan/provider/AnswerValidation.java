@@ -1,12 +1,9 @@
 package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
 import dev.caravan.openai.Json;
+import dev.caravan.openai.JsonSchemas;
 import java.io.IOException;
-import java.util.Set;
 
 /**
  * Validation-aware fallback: whether a chat answer gives what the request asked for. JSON mode needs
@@ -15,8 +12,6 @@ import java.util.Set;
  * (DeepSeek answers that way when it cannot).
  */
 final class AnswerValidation {
-
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
     private AnswerValidation() {
     }
@@ -42,7 +37,7 @@ final class AnswerValidation {
                 if (parameters == null) {
                     return "the answer calls tool '" + name + "', which the request did not declare";
                 }
-                String invalid = check(parameters, arguments);
+                String invalid = JsonSchemas.problem(parameters, arguments);
                 if (invalid != null) {
                     return "the arguments of tool call '" + name + "' do not fit its parameters: " + invalid;
                 }
@@ -58,7 +53,7 @@ final class AnswerValidation {
             return "the content is not JSON";
         }
         JsonNode schema = request.path("response_format").path("json_schema").path("schema");
-        String invalid = schema.isObject() ? check(schema, content) : null;
+        String invalid = schema.isObject() ? JsonSchemas.problem(schema, content) : null;
         return invalid == null ? null : "the content does not fit the requested schema: " + invalid;
     }
 
@@ -70,11 +65,6 @@ final class AnswerValidation {
             }
         }
         return null;
-    }
-
-    private static String check(JsonNode schema, JsonNode value) {
-        Set<ValidationMessage> errors = SCHEMAS.getSchema(schema).validate(value);
-        return errors.isEmpty() ? null : errors.iterator().next().getMessage();
     }
 
     private static JsonNode parse(String text) {

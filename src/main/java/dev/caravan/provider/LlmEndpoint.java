@@ -4,6 +4,9 @@ import dev.caravan.edge.NativeRequest;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.routing.ModelCatalog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -43,6 +46,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     private String breaker = BreakerProperties.DEFAULT;
     private boolean validate;
     private volatile CircuitBreaker circuitBreaker;
+    private volatile Retry retry;
 
     /** Until when (System.nanoTime()) the provider is not called, and the failure that put it there. */
     private record CoolDown(long untilNanos, UpstreamException cause) {
@@ -107,6 +111,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     protected void doStart() throws Exception {
         super.doStart();
         circuitBreaker = getComponent().breaker(provider, breaker);
+        retry = Retry.of(provider, retryConfig());
         if (routable()) {
             upstream = createUpstream();
         }
@@ -182,12 +187,26 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         return circuitBreaker;
     }
 
-    int retries() {
-        return retries;
+    /** The provider's retries: the attempts after the first, and the waits between them. */
+    Retry retry() {
+        return retry;
     }
 
-    long retryBackoffMillis() {
-        return retryBackoff;
+    /**
+     * Retries of retryable failures ({@link UpstreamException#retryable()}) up to {@code retries} times, after an
+     * exponential back-off from {@code retryBackoff} with jitter, capped at {@code retryMaxDelay}, or after the
+     * provider's own Retry-After.
+     */
+    private RetryConfig retryConfig() {
+        IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(Math.max(1, retryBackoff), 2.0, 0.5,
+                Math.max(1, retryMaxDelay));
+        return RetryConfig.custom()
+                .maxAttempts(retries + 1)
+                .retryOnException(e -> e instanceof UpstreamException u && u.retryable())
+                .intervalBiFunction((attempt, outcome) -> outcome.isLeft()
+                        && outcome.getLeft() instanceof UpstreamException u && u.retryAfterSeconds() != null
+                        ? u.retryAfterSeconds() * 1000 : Math.min(retryMaxDelay, backoff.apply(attempt)))
+                .build();
     }
 
     long retryMaxDelayMillis() {

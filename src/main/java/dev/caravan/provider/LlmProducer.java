@@ -9,6 +9,7 @@ import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.request.Attempt;
 import dev.caravan.request.GatewayRequest;
+import io.github.resilience4j.retry.Retry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -16,7 +17,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.AsyncCallback;
@@ -119,7 +119,8 @@ final class LlmProducer extends DefaultAsyncProducer {
          * tried once, past its breaker (whose state it still reports to).
          */
         private final boolean panic;
-        private int attempt = 1;
+        /** This request's retries at the provider: Resilience4j counts them and gives the waits. */
+        private final Retry.AsyncContext<Object> retries = endpoint.retry().asyncContext();
 
         Call(Exchange exchange, OpenAiRequest request, NativeRequest nativeRequest, byte[] body, boolean stream,
              AsyncCallback callback) {
@@ -232,7 +233,6 @@ final class LlmProducer extends DefaultAsyncProducer {
                 finish(e);
                 return;
             }
-            attempt++;
             endpoint.getComponent().metrics().retry(endpoint.provider());
             try {
                 endpoint.getComponent().timer().schedule(this::send, delay, TimeUnit.MILLISECONDS);
@@ -248,18 +248,16 @@ final class LlmProducer extends DefaultAsyncProducer {
             }
         }
 
-        /** The wait before the next attempt, or -1 for none (a call past the breaker is not retried). */
+        /**
+         * The wait before the next attempt, or -1 for none: the endpoint's Resilience4j retry decides, but a call
+         * past the breaker is not retried, nor is a Retry-After longer than a client waits answered with a wait.
+         */
         private long retryDelayMillis(UpstreamException e) {
-            if (!e.retryable() || attempt > endpoint.retries() || panic) {
+            if (panic || e.retryAfterSeconds() != null
+                    && e.retryAfterSeconds() * 1000 > endpoint.retryMaxDelayMillis()) {
                 return -1;
             }
-            long max = endpoint.retryMaxDelayMillis();
-            if (e.retryAfterSeconds() != null) {
-                long wait = e.retryAfterSeconds() * 1000;
-                return wait <= max ? wait : -1; // the provider asks for longer than a client waits
-            }
-            long backoff = Math.min(max, endpoint.retryBackoffMillis() << Math.min(attempt - 1, 20));
-            return backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
+            return retries.onError(e);
         }
 
         private void finish(Throwable failure) {

@@ -8,12 +8,12 @@ import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.EventStream;
 import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
+import dev.caravan.openai.SseDecoder;
 import dev.caravan.openai.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -67,9 +67,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
     // guarded by this
     private Flow.Subscription subscription;
     private boolean requested;
-    private byte[] partial = new byte[0];
-    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
-    private boolean inData;
+    private final SseDecoder events = new SseDecoder(this::event);
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private Sink sink;
     private boolean writing;
@@ -131,7 +129,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
             for (ByteBuffer item : items) {
                 byte[] bytes = new byte[item.remaining()];
                 item.get(bytes);
-                feed(bytes);
+                events.feed(bytes);
             }
         } catch (RuntimeException e) {
             LOG.error("Relaying the stream of provider '{}' failed", provider, e);
@@ -154,7 +152,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         if (closed || upstreamEnded) {
             return;
         }
-        feed(new byte[] {'\n', '\n'}); // an unterminated last event still counts
+        events.feed(new byte[] {'\n', '\n'}); // an unterminated last event still counts
         if (!doneSeen && !upstreamEnded) {
             if (finished) {
                 if (dialect == Dialect.CHAT) {
@@ -263,39 +261,10 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         outcome.complete(new Outcome(reported, errorCode, clientGone, firstTokenNanos, failure));
     }
 
-    /** Splits bytes into SSE lines; a blank line ends an event. */
-    private void feed(byte[] bytes) {
-        byte[] buffer = partial.length == 0 ? bytes : concat(partial, bytes);
-        int lineStart = 0;
-        for (int i = 0; i < buffer.length && !upstreamEnded; i++) {
-            if (buffer[i] == '\n') {
-                int end = i > lineStart && buffer[i - 1] == '\r' ? i - 1 : i;
-                line(buffer, lineStart, end);
-                lineStart = i + 1;
-            }
-        }
-        partial = lineStart >= buffer.length ? new byte[0] : Arrays.copyOfRange(buffer, lineStart, buffer.length);
-    }
-
-    private void line(byte[] buffer, int start, int end) {
-        if (start == end) {
-            if (inData) {
-                event(data.toByteArray());
-                data.reset();
-                inData = false;
-            }
-            return;
-        }
-        if (end - start >= 5 && buffer[start] == 'd' && buffer[start + 1] == 'a' && buffer[start + 2] == 't'
-                && buffer[start + 3] == 'a' && buffer[start + 4] == ':') {
-            int from = start + 5 < end && buffer[start + 5] == ' ' ? start + 6 : start + 5;
-            if (inData) {
-                data.write('\n');
-            }
-            data.write(buffer, from, end - from);
-            inData = true;
-        }
-        // comments (": keep-alive", ": OPENROUTER PROCESSING") and other fields are not relayed
+    /** A decoded event of the provider's stream; its {@code event:} name is not needed (Anthropic's is its type). */
+    private boolean event(String name, byte[] json) {
+        event(json);
+        return !upstreamEnded;
     }
 
     private void event(byte[] json) {
@@ -390,11 +359,6 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         pending.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
 
     /** What one pass over a chunk's JSON tells: enough to relay it without building a tree. */
     private static final class Chunk {

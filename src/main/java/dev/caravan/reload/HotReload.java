@@ -336,14 +336,15 @@ public class HotReload implements StartupListener {
                     + "next restart, not now", kept);
         }
         String summary = summary(before, candidate, changes);
-        // the outcome first: whoever sees the new versions sees it too
-        lastOutcome = new Outcome(clock.instant(), true, "", summary);
-        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(), fingerprints,
-                versions(before, candidate));
         LOG.info("Reloaded {}", summary);
         if (!candidate.restartOnly().isEmpty()) {
             LOG.warn("Edited values that apply at the next restart, not now: {}", candidate.restartOnly());
         }
+        // the log lines, then the outcome, then the new versions: whoever sees the versions (GET /admin/routes)
+        // sees the rest too
+        lastOutcome = new Outcome(clock.instant(), true, "", summary);
+        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(), fingerprints,
+                versions(before, candidate));
     }
 
     /** What a reload did to the routes, by id. */

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.openai.Json;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -237,28 +237,18 @@ final class AgentProtocolChecks {
     private Streamed stream(String path, JsonNode body, String authHeader, String authValue)
             throws IOException, InterruptedException {
         long started = System.nanoTime();
-        HttpResponse<Stream<String>> response = http.send(post(path, body, authHeader, authValue),
-                HttpResponse.BodyHandlers.ofLines());
-        StringBuilder raw = new StringBuilder();
+        HttpResponse<InputStream> response = http.send(post(path, body, authHeader, authValue),
+                HttpResponse.BodyHandlers.ofInputStream());
+        EventStreamRead read = EventStreamRead.of(response.body());
         List<Event> events = new ArrayList<>();
         Long ttft = null;
-        String name = null;
-        try (Stream<String> lines = response.body()) {
-            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                raw.append(line).append('\n');
-                if (line.startsWith("event:")) {
-                    name = line.substring(6).strip();
-                } else if (line.startsWith("data:")) {
-                    JsonNode data = SmokeRunner.jsonOrNull(line.substring(5).strip());
-                    if (data == null) {
-                        return new Streamed(events, raw.toString(), "an event's data is not JSON", ttft);
-                    }
-                    ttft = ttft == null ? (System.nanoTime() - started) / 1_000_000 : ttft;
-                    events.add(new Event(name, data));
-                    name = null;
-                }
+        for (EventStreamRead.Event e : read.events()) {
+            JsonNode data = SmokeRunner.jsonOrNull(e.data());
+            if (data == null) {
+                return new Streamed(events, read.raw(), "an event's data is not JSON", ttft);
             }
+            ttft = ttft == null ? (e.arrivedNanos() - started) / 1_000_000 : ttft;
+            events.add(new Event(e.name(), data));
         }
         String provider = response.headers().firstValue("x-caravan-provider").orElse("");
         String problem = response.statusCode() != 200 ? "HTTP " + response.statusCode()
@@ -270,7 +260,7 @@ final class AgentProtocolChecks {
                 problem = "the stream ended with an error: " + e.data();
             }
         }
-        return new Streamed(events, raw.toString(), problem == null && provider.isEmpty() ? "no x-caravan-provider"
+        return new Streamed(events, read.raw(), problem == null && provider.isEmpty() ? "no x-caravan-provider"
                 : problem, ttft);
     }
 

@@ -3,11 +3,10 @@ package dev.caravan.smoke;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import dev.caravan.auth.ApiKeys;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.Json;
+import dev.caravan.openai.JsonSchemas;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.pricing.PriceBook;
@@ -17,6 +16,7 @@ import dev.caravan.request.ClientRequest;
 import dev.caravan.request.GatewayKey;
 import dev.caravan.routing.ModelCatalog;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,14 +25,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
@@ -49,7 +47,6 @@ import org.springframework.stereotype.Component;
 public class SmokeRunner {
 
     private static final String CHAT = "/v1/chat/completions";
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private static final JsonNode WEATHER_TOOL = json("""
             {"type":"function","function":{"name":"get_weather","description":"The current weather in a city.",
              "parameters":{"type":"object","properties":{"city":{"type":"string"},
@@ -164,36 +161,28 @@ public class SmokeRunner {
         ObjectNode body = request(target, "Count from one to five, in words.").put("max_tokens", 64).put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         long started = System.nanoTime();
-        HttpResponse<Stream<String>> response = http.send(post(body), HttpResponse.BodyHandlers.ofLines());
-        StringBuilder raw = new StringBuilder();
+        HttpResponse<InputStream> response = http.send(post(body), HttpResponse.BodyHandlers.ofInputStream());
+        EventStreamRead read = EventStreamRead.of(response.body());
         Long ttft = null;
         int contentChunks = 0;
         boolean done = false;
         JsonNode usage = null;
         String error = null;
-        try (Stream<String> events = response.body()) {
-            for (Iterator<String> lines = events.iterator(); lines.hasNext(); ) {
-                String line = lines.next();
-                raw.append(line).append('\n');
-                if (!line.startsWith("data:")) {
-                    continue;
-                }
-                String data = line.substring(5).strip();
-                if (data.equals("[DONE]")) {
-                    done = true;
-                    continue;
-                }
-                JsonNode event = json(data);
-                if (event.has("error")) {
-                    error = event.get("error").toString();
-                }
-                if (!blank(event.path("choices").path(0).path("delta").path("content").asText(null))) {
-                    contentChunks++;
-                    ttft = ttft == null ? (System.nanoTime() - started) / 1_000_000 : ttft;
-                }
-                if (event.path("usage").isObject()) {
-                    usage = event.get("usage");
-                }
+        for (EventStreamRead.Event e : read.events()) {
+            if (e.data().equals("[DONE]")) {
+                done = true;
+                continue;
+            }
+            JsonNode event = json(e.data());
+            if (event.has("error")) {
+                error = event.get("error").toString();
+            }
+            if (!blank(event.path("choices").path(0).path("delta").path("content").asText(null))) {
+                contentChunks++;
+                ttft = ttft == null ? (e.arrivedNanos() - started) / 1_000_000 : ttft;
+            }
+            if (event.path("usage").isObject()) {
+                usage = event.get("usage");
             }
         }
         tally.record(started, usage, target);
@@ -208,7 +197,7 @@ public class SmokeRunner {
                 : usage == null ? "no usage in the stream (stream_options.include_usage was set)"
                 : !done ? "the stream did not end with [DONE]" : null;
         tally.ttft = ttft;
-        return problem != null ? tally.fail(problem, raw.toString()) : tally.pass(contentChunks + " content chunks");
+        return problem != null ? tally.fail(problem, read.raw()) : tally.pass(contentChunks + " content chunks");
     }
 
     private CheckResult tools(Target target) throws IOException, InterruptedException {
@@ -357,8 +346,8 @@ public class SmokeRunner {
         if (instance == null) {
             return "do not parse as JSON: " + abbreviate(text);
         }
-        var errors = SCHEMAS.getSchema(schema).validate(instance);
-        return errors.isEmpty() ? null : "do not fit the schema: " + errors.iterator().next().getMessage();
+        String problem = JsonSchemas.problem(schema, instance);
+        return problem == null ? null : "do not fit the schema: " + problem;
     }
 
     static JsonNode json(String text) {
