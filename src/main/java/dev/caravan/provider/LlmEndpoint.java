@@ -4,6 +4,7 @@ import dev.caravan.edge.NativeRequest;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.routing.ModelCatalog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -11,7 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -48,13 +49,12 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     private volatile CircuitBreaker circuitBreaker;
     private volatile Retry retry;
 
-    /** Until when (System.nanoTime()) the provider is not called, and the failure that put it there. */
-    private record CoolDown(long untilNanos, UpstreamException cause) {
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(LlmEndpoint.class);
 
-    private final AtomicReference<CoolDown> coolDownState = new AtomicReference<>();
+    /** {@code null} when {@code coolDown} is 0. */
+    private volatile CircuitBreaker coolDownBreaker;
+    /** The last failure that opened the cool-down: the answer to calls while it lasts. */
+    private volatile UpstreamException coolDownCause;
     private volatile ProviderAdapter providerAdapter;
     private volatile Upstream upstream;
 
@@ -112,6 +112,7 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         super.doStart();
         circuitBreaker = getComponent().breaker(provider, breaker);
         retry = Retry.of(provider, retryConfig());
+        coolDownBreaker = coolDown > 0 ? coolDownBreaker() : null;
         if (routable()) {
             upstream = createUpstream();
         }
@@ -149,26 +150,59 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     }
 
     /**
-     * After a failure no retry mends (out of balance or quota, the gateway's key rejected), the provider is
-     * not called for {@code coolDown} ms; logged once when it starts.
+     * The cool-down, as a breaker of its own that counts only what no retry mends (no balance or quota, the
+     * gateway's key rejected): one such failure opens it for {@code coolDown} ms, during which the provider is not
+     * called; then one call tries whether the provider is back. Logged once each time it opens.
      */
-    void coolDownAfter(UpstreamException e) {
-        if (coolDown <= 0 || (e.errorClass() != ErrorClass.INSUFFICIENT_QUOTA
-                && e.errorClass() != ErrorClass.PROVIDER_AUTH)) {
-            return;
-        }
-        CoolDown previous = coolDownState.getAndSet(new CoolDown(System.nanoTime() + coolDown * 1_000_000, e));
-        if (previous == null || System.nanoTime() - previous.untilNanos() >= 0) {
-            LOG.warn("Provider '{}' {}: {}; not called for {} s", provider,
-                    e.errorClass() == ErrorClass.INSUFFICIENT_QUOTA ? "is out of balance or quota"
-                            : "rejected the gateway's key", e.error().message(), coolDown / 1000);
-        }
+    private CircuitBreaker coolDownBreaker() {
+        CircuitBreaker coolDownBreaker = CircuitBreaker.of(provider + "-cool-down", CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(1)
+                .minimumNumberOfCalls(1)
+                .failureRateThreshold(100)
+                .recordException(LlmEndpoint::needsCoolDown)
+                .waitDurationInOpenState(Duration.ofMillis(coolDown))
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .build());
+        coolDownBreaker.getEventPublisher().onStateTransition(event -> {
+            UpstreamException cause = coolDownCause;
+            if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN && cause != null) {
+                LOG.warn("Provider '{}' {}: {}; not called for {} s", provider,
+                        cause.errorClass() == ErrorClass.INSUFFICIENT_QUOTA ? "is out of balance or quota"
+                                : "rejected the gateway's key", cause.error().message(), coolDown / 1000);
+            }
+        });
+        return coolDownBreaker;
     }
 
-    /** The failure that put the provider in its cool-down, while it lasts; else {@code null}. */
+    private static boolean needsCoolDown(Throwable failure) {
+        return failure instanceof UpstreamException e && (e.errorClass() == ErrorClass.INSUFFICIENT_QUOTA
+                || e.errorClass() == ErrorClass.PROVIDER_AUTH);
+    }
+
+    /**
+     * The failure that put the provider in its cool-down, while it lasts; else {@code null}, and the call is
+     * let through (then its end is to be told to {@link #calledThrough}).
+     */
     UpstreamException coolingDown() {
-        CoolDown current = coolDownState.get();
-        return current != null && System.nanoTime() - current.untilNanos() < 0 ? current.cause() : null;
+        CircuitBreaker coolDownBreaker = this.coolDownBreaker;
+        return coolDownBreaker == null || coolDownBreaker.tryAcquirePermission() ? null : coolDownCause;
+    }
+
+    /** How a call let through by {@link #coolingDown()} ended: {@code null} when answered. */
+    void calledThrough(Throwable failure) {
+        CircuitBreaker coolDownBreaker = this.coolDownBreaker;
+        if (coolDownBreaker == null) {
+            return;
+        }
+        if (failure == null) {
+            coolDownBreaker.onSuccess(0, TimeUnit.NANOSECONDS);
+        } else {
+            if (needsCoolDown(failure)) {
+                coolDownCause = (UpstreamException) failure;
+            }
+            coolDownBreaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        }
     }
 
     String url(OpenAiRequest.Operation operation) {

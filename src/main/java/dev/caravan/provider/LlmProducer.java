@@ -79,6 +79,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                 body = draft.bytes(upstreamModel);
             }
         } catch (Exception e) {
+            endpoint.calledThrough(e);
             exchange.setException(e);
             callback.done(true);
             return true;
@@ -229,7 +230,6 @@ final class LlmProducer extends DefaultAsyncProducer {
         private void retryOrFinish(UpstreamException e) {
             long delay = retryDelayMillis(e);
             if (delay < 0) {
-                endpoint.coolDownAfter(e);
                 finish(e);
                 return;
             }
@@ -261,6 +261,7 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
 
         private void finish(Throwable failure) {
+            endpoint.calledThrough(failure);
             if (failure != null) {
                 exchange.setException(failure);
             }

@@ -50,6 +50,10 @@ class HttpUpstreamTest {
 
     @Test
     void anAnswerCompletesOnTheEventLoopsItIsGiven() throws Exception {
+        // answered after the callback below is in place: else it would run on the thread that adds it
+        UPSTREAM.enqueue("glm", Answer.json(200, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"answer from glm\"},"
+                + "\"finish_reason\":\"stop\"}]}").delayed(200));
         HttpUpstream upstream = upstream(Duration.ofSeconds(5));
         AtomicReference<String> thread = new AtomicReference<>();
         Upstream.Answer answer = upstream.send(OpenAiRequest.Operation.CHAT_COMPLETIONS, CHAT, false)

@@ -93,6 +93,20 @@ class RetryTest extends GatewayTest {
     }
 
     @Test
+    void afterItsCoolDownOneCallTriesWhetherTheProviderIsBack() throws Exception {
+        UPSTREAM.enqueue("broke-briefly", Answer.json(402, "{\"error\":{\"message\":\"Insufficient Balance\"}}"));
+        assertError(post(CHAT, chat("briefly-broke-model")), 429, "insufficient_quota");
+        assertError(post(CHAT, chat("briefly-broke-model")), 429, "insufficient_quota");
+        assertThat(UPSTREAM.received("broke-briefly")).as("not called while it cools down").hasSize(1);
+
+        Thread.sleep(600); // the provider's coolDown is 500 ms
+
+        assertThat(post(CHAT, chat("briefly-broke-model")).statusCode()).as("the trial call").isEqualTo(200);
+        assertThat(post(CHAT, chat("briefly-broke-model")).statusCode()).isEqualTo(200);
+        assertThat(UPSTREAM.received("broke-briefly")).hasSize(3);
+    }
+
+    @Test
     void aConnectionClosedWithoutAnAnswerIsTriedAgain() {
         UPSTREAM.enqueue("siliconflow", Answer.connectionClosed());
 

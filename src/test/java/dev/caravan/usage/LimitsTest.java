@@ -8,6 +8,7 @@ import dev.caravan.testing.LedgerRows;
 import dev.caravan.testing.TestClock;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,11 +155,11 @@ class LimitsTest extends GatewayTest {
 
     /**
      * Rate limits count fixed minutes: a test of them must not straddle two, nor share one with another test. The
-     * clock stops at the start of a minute ahead of now that no test used.
+     * clock stops at the start of a minute of yesterday that no test used (tests on the real clock count today's).
      */
     private void pinToAFreshMinute() {
-        long now = Instant.now().getEpochSecond() / 60;
-        clock.pin(Instant.ofEpochSecond((now + MINUTES_USED.incrementAndGet()) * 60));
+        long yesterday = Instant.now().minus(Duration.ofDays(1)).getEpochSecond() / 60;
+        clock.pin(Instant.ofEpochSecond((yesterday + MINUTES_USED.incrementAndGet()) * 60));
     }
 
     private static String withMaxTokens(int maxTokens) {
