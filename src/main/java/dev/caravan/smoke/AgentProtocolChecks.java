@@ -26,7 +26,7 @@ import java.util.stream.StreamSupport;
  */
 final class AgentProtocolChecks {
 
-    static final JsonNode WEATHER_PARAMETERS = SmokeRunner.json("""
+    static final JsonNode WEATHER_PARAMETERS = SmokeJson.json("""
             {"type":"object","properties":{"city":{"type":"string"},
              "unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"],
              "additionalProperties":false}""");
@@ -199,7 +199,7 @@ final class AgentProtocolChecks {
         body.put("stream", false).remove("tool_choice");
         ArrayNode assistant = messages.addObject().put("role", "assistant").putArray("content");
         assistant.addObject().put("type", "tool_use").put("id", toolId).put("name", toolName)
-                .set("input", SmokeRunner.json(arguments.toString()));
+                .set("input", SmokeJson.json(arguments.toString()));
         messages.addObject().put("role", "user").putArray("content").addObject().put("type", "tool_result")
                 .put("tool_use_id", toolId).put("content", TOOL_RESULT);
         return resultTurn("the tool_result turn", post("/v1/messages", body, "x-api-key", key),
@@ -217,7 +217,7 @@ final class AgentProtocolChecks {
                             String provider, String detail, List<JsonNode> usage, Long ttft)
             throws IOException, InterruptedException {
         HttpResponse<String> result = http.send(request, HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = SmokeRunner.jsonOrNull(result.body());
+        JsonNode answer = SmokeJson.jsonOrNull(result.body());
         boolean answered = false;
         if (answer != null) {
             usage.add(chatUsage(answer.path("usage").path("input_tokens"), answer.path("usage").path("output_tokens")));
@@ -243,7 +243,7 @@ final class AgentProtocolChecks {
         List<Event> events = new ArrayList<>();
         Long ttft = null;
         for (EventStreamRead.Event e : read.events()) {
-            JsonNode data = SmokeRunner.jsonOrNull(e.data());
+            JsonNode data = SmokeJson.jsonOrNull(e.data());
             if (data == null) {
                 return new Streamed(events, read.raw(), "an event's data is not JSON", ttft);
             }
