@@ -4,21 +4,11 @@ import dev.caravan.reload.RouteSet.Kind;
 import dev.caravan.reload.RouteSet.Unit;
 import java.io.IOException;
 import java.lang.ref.SoftReference;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.StartupListener;
@@ -95,24 +84,21 @@ public class HotReload implements StartupListener {
     private final List<ReloadableSettings> settings;
     private final ReloadProperties properties;
     private final Clock clock = Clock.systemUTC();
-    private final List<PathMatcher> routePatterns = new ArrayList<>();
-    private final List<Path> routeDirs = new ArrayList<>();
-    private ConfigFiles configFiles;
+    private WatchedFiles files;
     /** Made at the first edit (half a second, about 9 MB); the garbage collector may take it back. */
     private SoftReference<SchemaCheck> schema = new SoftReference<>(null);
     private volatile Live live;
     private volatile Outcome lastOutcome;
-    /** While routes are being replaced: requests arriving then wait for it, off the I/O threads (see RoutesBeingReplaced). */
-    private volatile boolean swapping;
-    private final Object swapDone = new Object();
+    private final ReloadGate gate;
     /** The files of the last rejected set: not checked (nor logged) again until they change. */
     private Map<Path, String> rejected;
     /** Why the files could not be listed at the last poll: logged once, not at every poll. */
     private String unreadable;
 
     HotReload(CamelContext camel, ConfigurableEnvironment environment, List<ReloadableSettings> settings,
-              ReloadProperties properties) throws Exception {
+              ReloadProperties properties, ReloadGate gate) throws Exception {
         this.camel = camel;
+        this.gate = gate;
         this.environment = environment;
         this.settings = settings;
         this.properties = properties;
@@ -131,7 +117,7 @@ public class HotReload implements StartupListener {
     /** The baseline is what Camel loaded at start-up: read once the routes are up. */
     @Override
     public synchronized void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
-        if (configFiles != null) {
+        if (files != null) {
             return;
         }
         try {
@@ -144,34 +130,25 @@ public class HotReload implements StartupListener {
     }
 
     private void start() throws Exception {
-        configFiles = new ConfigFiles(environment);
-        String include = environment.getProperty("camel.main.routes-include-pattern", "");
-        for (String pattern : include.split(",")) {
-            String p = pattern.strip();
-            if (p.startsWith("file:")) {
-                Path glob = Path.of(p.substring("file:".length())).toAbsolutePath().normalize();
-                routePatterns.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
-                routeDirs.add(baseDir(glob));
-            }
-        }
-        if (routePatterns.isEmpty() && configFiles.paths().isEmpty()) {
+        files = new WatchedFiles(environment);
+        if (files.none()) {
             LOG.info("Hot reload: no route file or configuration file on the file system to watch");
             return;
         }
-        Map<Path, String> routeFiles = readRouteFiles();
-        Map<Path, String> config = readConfigFiles();
-        RouteSet routes = RouteSet.load(parse(routeFiles), null, camel);
+        Map<Path, String> routeFiles = files.routeFiles();
+        Map<Path, String> config = files.configFiles();
+        RouteSet routes = RouteSet.load(WatchedFiles.parse(routeFiles), null, camel);
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
-        routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
-        config.forEach((path, content) -> versions.put(path, new FileVersion(name(path), 1, sha256(content), now)));
+        routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(WatchedFiles.name(path), 1, WatchedFiles.sha256(content), now)));
+        config.forEach((path, content) -> versions.put(path, new FileVersion(WatchedFiles.name(path), 1, WatchedFiles.sha256(content), now)));
         live = new Live(routeFiles, config, routes, Fingerprints.of(routes, environment), versions);
         ScheduledExecutorService poller = camel.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "caravan-reload");
         long interval = properties.interval().toMillis();
         poller.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
-        LOG.info("Hot reload: watching {} route file(s) in {} and {} every {} ms", routeFiles.size(), routeDirs,
-                configFiles.paths(), interval);
+        LOG.info("Hot reload: watching {} route file(s) in {} every {} ms", routeFiles.size(), files.describe(),
+                interval);
         if (!routeFiles.isEmpty() && !(camel.hasComponent("direct") instanceof SwapSafeDirectComponent)) {
             LOG.info("Hot reload: direct: is the application's own component, not Caravan's swap-safe one (which "
                     + "only the gateway's own application registers): a request reaching a route the instant a reload "
@@ -208,31 +185,12 @@ public class HotReload implements StartupListener {
         return live != null;
     }
 
-    /** Whether routes are being replaced right now. */
-    public boolean swapping() {
-        return swapping;
-    }
-
-    /**
-     * Route step for requests that arrived while routes were being replaced (on a worker thread): waits until
-     * they all are, so no request enters a route half replaced. Bounded by the drain timeout, twice over.
-     */
-    public void awaitSwap() throws InterruptedException {
-        long deadline = System.nanoTime() + 2 * properties.drainTimeout().toNanos();
-        synchronized (swapDone) {
-            long left;
-            while (swapping && (left = deadline - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(swapDone, left);
-            }
-        }
-    }
-
     /** One look at the files; applies an edited set that passes. Runs on the poller, one at a time. */
     synchronized void poll() {
         try {
-            Map<Path, String> routeFiles = readRouteFiles();
-            Map<Path, String> config = readConfigFiles();
-            Map<Path, String> all = allFiles(routeFiles, config);
+            Map<Path, String> routeFiles = files.routeFiles();
+            Map<Path, String> config = files.configFiles();
+            Map<Path, String> all = WatchedFiles.allFiles(routeFiles, config);
             unreadable = null;
             Live current = live;
             if (routeFiles.equals(current.routeFiles()) && config.equals(current.configFiles())) {
@@ -268,20 +226,20 @@ public class HotReload implements StartupListener {
     }
 
     private Candidate prepare(Map<Path, String> routeFiles, Map<Path, String> config) throws ReloadRejected {
-        readable(config);
+        WatchedFiles.readable(config);
         Map<Path, String> editedConfig = new LinkedHashMap<>(config);
         editedConfig.entrySet().removeIf(e -> e.getValue().equals(live.configFiles().get(e.getKey())));
         Map<Path, String> names = new LinkedHashMap<>();
-        config.keySet().forEach(path -> names.put(path, name(path)));
-        Map<String, PropertySource<?>> replacements = configFiles.read(editedConfig, names);
-        MutablePropertySources sources = configFiles.candidate(replacements);
+        config.keySet().forEach(path -> names.put(path, WatchedFiles.name(path)));
+        Map<String, PropertySource<?>> replacements = files.config().read(editedConfig, names);
+        MutablePropertySources sources = files.config().candidate(replacements);
         PropertySourcesPropertyResolver resolver = new PropertySourcesPropertyResolver(sources);
         SchemaCheck check = schema.get();
         if (check == null) {
             check = new SchemaCheck();
             schema = new SoftReference<>(check);
         }
-        RouteSet routes = RouteSet.load(parse(routeFiles), check, camel);
+        RouteSet routes = RouteSet.load(WatchedFiles.parse(routeFiles), check, camel);
         keepsListening(live.routes(), routes);
         Set<String> managed = routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
         List<Endpoint> endpoints = RouteChecks.check(routes, camel, resolver, managed);
@@ -301,7 +259,7 @@ public class HotReload implements StartupListener {
                 throw new ReloadRejected(configName(names), 0, RouteSet.firstLine(e));
             }
         }
-        List<String> changedKeys = configFiles.changedKeys(replacements);
+        List<String> changedKeys = files.config().changedKeys(replacements);
         List<String> restartOnly = changedKeys.stream()
                 .filter(key -> RESTART_ONLY.stream().anyMatch(key::startsWith)).toList();
         return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver),
@@ -317,17 +275,14 @@ public class HotReload implements StartupListener {
         ModelCamelContext model = (ModelCamelContext) camel;
         Changes changes = new Changes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         Map<String, String> fingerprints = new LinkedHashMap<>(candidate.fingerprints());
-        swapping = true;
+        gate.close();
         try {
             swapRoutes(model, before, candidate, changes);
             candidate.settingsSwaps().forEach(Runnable::run);
             settings.forEach(ReloadableSettings::routesSwapped);
             removeUnusedDefinitions(model, before, candidate);
         } finally {
-            synchronized (swapDone) {
-                swapping = false;
-                swapDone.notifyAll();
-            }
+            gate.open();
         }
         for (String kept : changes.restartNeeded()) {
             // still the old one: every later reload says so again, until a restart
@@ -364,7 +319,7 @@ public class HotReload implements StartupListener {
         settings.forEach(ReloadableSettings::routesSwapping);
         try {
             if (!candidate.replacements().isEmpty()) {
-                undo.add(configFiles.swap(candidate.replacements()));
+                undo.add(files.config().swap(candidate.replacements()));
             }
             for (Kind kind : List.of(Kind.CONFIGURATION, Kind.TEMPLATE)) {
                 for (Unit unit : candidate.routes().units(kind)) {
@@ -514,26 +469,26 @@ public class HotReload implements StartupListener {
     private Map<Path, FileVersion> versions(Live before, Candidate candidate) {
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
-        Map<Path, String> all = allFiles(candidate.routeFiles(), candidate.configFiles());
+        Map<Path, String> all = WatchedFiles.allFiles(candidate.routeFiles(), candidate.configFiles());
         all.forEach((path, content) -> {
             FileVersion old = before.versions().get(path);
-            String digest = sha256(content);
+            String digest = WatchedFiles.sha256(content);
             versions.put(path, old != null && old.sha256().equals(digest) ? old
-                    : new FileVersion(name(path), old == null ? 1 : old.version() + 1, digest, now));
+                    : new FileVersion(WatchedFiles.name(path), old == null ? 1 : old.version() + 1, digest, now));
         });
         return versions;
     }
 
     private String summary(Live before, Candidate candidate, Changes changes) {
         List<String> files = new ArrayList<>();
-        Map<Path, String> all = allFiles(candidate.routeFiles(), candidate.configFiles());
-        Map<Path, String> old = allFiles(before.routeFiles(), before.configFiles());
+        Map<Path, String> all = WatchedFiles.allFiles(candidate.routeFiles(), candidate.configFiles());
+        Map<Path, String> old = WatchedFiles.allFiles(before.routeFiles(), before.configFiles());
         all.forEach((path, content) -> {
             if (!content.equals(old.get(path))) {
-                files.add(name(path));
+                files.add(WatchedFiles.name(path));
             }
         });
-        old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(name(path) + " (gone)"));
+        old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(WatchedFiles.name(path) + " (gone)"));
         String summary = String.join(", ", files) + ": routes replaced " + changes.replaced() + ", added "
                 + changes.added() + ", removed " + changes.removed()
                 + (changes.restartNeeded().isEmpty() ? "" : ", kept until a restart " + changes.restartNeeded());
@@ -541,111 +496,5 @@ public class HotReload implements StartupListener {
         List<String> keys = candidate.changedKeys();
         return keys.isEmpty() ? summary : summary + "; settings changed " + (keys.size() <= 12 ? keys
                 : keys.subList(0, 12) + " and " + (keys.size() - 12) + " more");
-    }
-
-    private static Map<Path, String> allFiles(Map<Path, String> routeFiles, Map<Path, String> configFiles) {
-        Map<Path, String> all = new TreeMap<>(routeFiles);
-        all.putAll(configFiles);
-        return all;
-    }
-
-    private Map<Path, String> readRouteFiles() throws IOException {
-        Map<Path, String> files = new TreeMap<>();
-        for (int i = 0; i < routeDirs.size(); i++) {
-            PathMatcher matcher = routePatterns.get(i);
-            if (!Files.isDirectory(routeDirs.get(i))) {
-                continue;
-            }
-            try (Stream<Path> paths = Files.walk(routeDirs.get(i))) {
-                for (Path path : paths.filter(Files::isRegularFile).filter(matcher::matches).toList()) {
-                    files.put(path, read(path));
-                }
-            }
-        }
-        return files;
-    }
-
-    private Map<Path, String> readConfigFiles() {
-        Map<Path, String> files = new TreeMap<>();
-        for (Path path : configFiles.paths()) {
-            files.put(path, read(path));
-        }
-        return files;
-    }
-
-    /**
-     * Marks the content of a file that is not UTF-8 text or cannot be read: no text decodes to an unpaired
-     * surrogate, so no file's text starts with it. It is followed by the reason and, for a file that is not
-     * text, the digest of its bytes: the set is rejected once and not again until the file changes.
-     */
-    private static final char UNREADABLE = '\uD800';
-
-    /** The file's text, or {@link #UNREADABLE} and why it has none. */
-    static String read(Path path) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-        } catch (IOException e) {
-            return UNREADABLE + "cannot be read (" + e.getClass().getSimpleName() + ")";
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return UNREADABLE + "is not UTF-8 text (a binary file?); " + bytes.length + " bytes, sha256 "
-                    + sha256(bytes);
-        }
-    }
-
-    /** @throws ReloadRejected naming the first file of the set that is not text or cannot be read */
-    private static void readable(Map<Path, String> files) throws ReloadRejected {
-        for (Map.Entry<Path, String> file : files.entrySet()) {
-            String content = file.getValue();
-            if (!content.isEmpty() && content.charAt(0) == UNREADABLE) {
-                String reason = content.substring(1);
-                int digest = reason.indexOf("; ");
-                throw new ReloadRejected(name(file.getKey()), 0, digest < 0 ? reason : reason.substring(0, digest));
-            }
-        }
-    }
-
-    private static List<RouteFile> parse(Map<Path, String> files) throws ReloadRejected {
-        readable(files);
-        List<RouteFile> parsed = new ArrayList<>();
-        for (Map.Entry<Path, String> file : files.entrySet()) {
-            parsed.add(RouteFile.parse(name(file.getKey()), file.getValue()));
-        }
-        return parsed;
-    }
-
-    /** The path as logged: relative to the working directory when under it. */
-    private static String name(Path path) {
-        Path cwd = Path.of("").toAbsolutePath();
-        Path absolute = path.toAbsolutePath().normalize();
-        return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
-    }
-
-    /** The directory above the pattern's first wildcard. */
-    private static Path baseDir(Path glob) {
-        Path dir = glob.getRoot();
-        for (Path part : glob) {
-            if (part.toString().matches(".*[*?{\\[].*")) {
-                break;
-            }
-            dir = dir.resolve(part);
-        }
-        return dir;
-    }
-
-    static String sha256(String content) {
-        return sha256(content.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -11,14 +11,14 @@ import org.springframework.stereotype.Component;
 @Component("routesBeingReplaced")
 class RoutesBeingReplaced implements Predicate {
 
-    private final HotReload reload;
+    private final ReloadGate gate;
 
-    RoutesBeingReplaced(HotReload reload) {
-        this.reload = reload;
+    RoutesBeingReplaced(ReloadGate gate) {
+        this.gate = gate;
     }
 
     @Override
     public boolean matches(Exchange exchange) {
-        return reload.swapping();
+        return gate.closed();
     }
 }

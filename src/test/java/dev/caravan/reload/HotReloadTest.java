@@ -360,7 +360,7 @@ class HotReloadTest {
     }
 
     private static String sha256(String content) {
-        return HotReload.sha256(content);
+        return WatchedFiles.sha256(content);
     }
 
     private static int version(JsonNode routes, String file) {
