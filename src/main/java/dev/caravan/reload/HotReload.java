@@ -20,11 +20,6 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.StartupListener;
-import org.apache.camel.model.ModelCamelContext;
-import org.apache.camel.model.RouteConfigurationDefinition;
-import org.apache.camel.model.RouteDefinition;
-import org.apache.camel.model.RouteTemplateDefinition;
-import org.apache.camel.model.TemplatedRouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -272,15 +267,15 @@ public class HotReload implements StartupListener {
 
     private void apply(Candidate candidate) throws Exception {
         Live before = live;
-        ModelCamelContext model = (ModelCamelContext) camel;
+        RouteModel routeModel = new RouteModel(camel, properties.drainTimeout());
         Changes changes = new Changes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         Map<String, String> fingerprints = new LinkedHashMap<>(candidate.fingerprints());
         gate.close();
         try {
-            swapRoutes(model, before, candidate, changes);
+            swapRoutes(routeModel, before, candidate, changes);
             candidate.settingsSwaps().forEach(Runnable::run);
             settings.forEach(ReloadableSettings::routesSwapped);
-            removeUnusedDefinitions(model, before, candidate);
+            removeUnusedDefinitions(routeModel, before, candidate);
         } finally {
             gate.open();
         }
@@ -313,7 +308,7 @@ public class HotReload implements StartupListener {
      * was; when a step fails, puts back everything done so far. A route listening for HTTP is never replaced:
      * that would close its port.
      */
-    private void swapRoutes(ModelCamelContext model, Live before, Candidate candidate, Changes changes)
+    private void swapRoutes(RouteModel routeModel, Live before, Candidate candidate, Changes changes)
             throws Exception {
         List<Runnable> undo = new ArrayList<>();
         settings.forEach(ReloadableSettings::routesSwapping);
@@ -325,8 +320,8 @@ public class HotReload implements StartupListener {
                 for (Unit unit : candidate.routes().units(kind)) {
                     Unit old = before.routes().unit(kind, unit.id()).orElse(null);
                     if (old == null || changed(before, candidate, unit)) {
-                        replaceDefinition(model, old, unit);
-                        undo.add(() -> replaceDefinition(model, unit, old));
+                        routeModel.replace(old, unit);
+                        undo.add(() -> routeModel.replace(unit, old));
                     }
                 }
             }
@@ -334,24 +329,24 @@ public class HotReload implements StartupListener {
             for (Unit old : routesOf(before.routes())) {
                 if (candidate.routes().unit(old.kind(), old.id()).isEmpty()
                         && candidate.routes().unit(other(old.kind()), old.id()).isEmpty()) {
-                    removeRoute(model, old.id());
-                    undo.add(() -> addRoute(model, old));
+                    routeModel.remove(old.id());
+                    undo.add(() -> routeModel.add(old));
                     changes.removed().add(old.id());
                 }
             }
             for (Unit unit : routesOf(candidate.routes())) {
                 Unit old = before.routes().unit(unit.kind(), unit.id()).orElse(null);
                 if (old == null) {
-                    addRoute(model, unit);
-                    undo.add(() -> removeRoute(model, unit.id()));
+                    routeModel.add(unit);
+                    undo.add(() -> routeModel.remove(unit.id()));
                     changes.added().add(unit.id());
-                } else if (changed(before, candidate, unit) && old.kind() == Kind.ROUTE && listens(old)) {
+                } else if (changed(before, candidate, unit) && old.kind() == Kind.ROUTE && RouteModel.listens(old)) {
                     changes.restartNeeded().add(unit.id());
                 } else if (changed(before, candidate, unit)) {
-                    removeRoute(model, unit.id());
-                    undo.add(() -> addRoute(model, old));
-                    addRoute(model, unit);
-                    undo.add(() -> removeRoute(model, unit.id()));
+                    routeModel.remove(unit.id());
+                    undo.add(() -> routeModel.add(old));
+                    routeModel.add(unit);
+                    undo.add(() -> routeModel.remove(unit.id()));
                     changes.replaced().add(unit.id());
                 }
             }
@@ -370,12 +365,12 @@ public class HotReload implements StartupListener {
     }
 
     /** Route templates and configurations no longer defined; their routes are gone by now. */
-    private static void removeUnusedDefinitions(ModelCamelContext model, Live before, Candidate candidate) {
+    private static void removeUnusedDefinitions(RouteModel routeModel, Live before, Candidate candidate) {
         for (Kind kind : List.of(Kind.TEMPLATE, Kind.CONFIGURATION)) {
             for (Unit old : before.routes().units(kind)) {
                 if (candidate.routes().unit(kind, old.id()).isEmpty()) {
                     try {
-                        replaceDefinition(model, old, null);
+                        routeModel.replace(old, null);
                     } catch (RuntimeException e) {
                         LOG.error("Reload: removing {} failed: {}", old.key(), RouteSet.firstLine(e));
                     }
@@ -386,16 +381,12 @@ public class HotReload implements StartupListener {
 
     /** @throws ReloadRejected when the edit leaves no route listening for HTTP: the gateway would go silent */
     private static void keepsListening(RouteSet before, RouteSet edited) throws ReloadRejected {
-        List<Unit> listeners = before.units(Kind.ROUTE).stream().filter(HotReload::listens).toList();
-        if (!listeners.isEmpty() && edited.units(Kind.ROUTE).stream().noneMatch(HotReload::listens)) {
+        List<Unit> listeners = before.units(Kind.ROUTE).stream().filter(RouteModel::listens).toList();
+        if (!listeners.isEmpty() && edited.units(Kind.ROUTE).stream().noneMatch(RouteModel::listens)) {
             Unit listener = listeners.get(0);
             throw new ReloadRejected(listener.file().name(), listener.line(), "no route would listen for HTTP any more ('"
                     + listener.id() + "' is gone): the gateway would stop answering; restart to do that");
         }
-    }
-
-    private static boolean listens(Unit unit) {
-        return ((RouteDefinition) unit.definition()).getInput().getEndpointUri().startsWith("netty-http:");
     }
 
     private static boolean changed(Live before, Candidate candidate, Unit unit) {
@@ -410,60 +401,6 @@ public class HotReload implements StartupListener {
 
     private static Kind other(Kind kind) {
         return kind == Kind.ROUTE ? Kind.TEMPLATED_ROUTE : Kind.ROUTE;
-    }
-
-    private void addRoute(ModelCamelContext model, Unit unit) {
-        try {
-            if (unit.kind() == Kind.ROUTE) {
-                model.addRouteDefinition((RouteDefinition) unit.definition());
-            } else {
-                model.addRouteFromTemplatedRoute((TemplatedRouteDefinition) unit.definition());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("route '" + unit.id() + "' (" + unit.where() + ") did not start: "
-                    + RouteSet.firstLine(e), e);
-        }
-    }
-
-    /** Stops the route, letting the calls in it finish (up to the drain timeout), and removes it. */
-    private void removeRoute(ModelCamelContext model, String id) {
-        try {
-            camel.getRouteController().stopRoute(id, Math.max(1, properties.drainTimeout().toSeconds()),
-                    TimeUnit.SECONDS);
-            RouteDefinition definition = model.getRouteDefinition(id);
-            if (definition != null) {
-                model.removeRouteDefinition(definition);
-            } else {
-                camel.removeRoute(id);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("route '" + id + "' did not stop: " + RouteSet.firstLine(e), e);
-        }
-    }
-
-    /** Replaces a route template or route configuration definition (either side may be null). */
-    private static void replaceDefinition(ModelCamelContext model, Unit old, Unit replacement) {
-        try {
-            if (old != null && old.kind() == Kind.TEMPLATE) {
-                RouteTemplateDefinition live = model.getRouteTemplateDefinition(old.id());
-                if (live != null) {
-                    model.removeRouteTemplateDefinition(live);
-                }
-            } else if (old != null) {
-                for (RouteConfigurationDefinition live : List.copyOf(model.getRouteConfigurationDefinitions())) {
-                    if (old.id().equals(live.getId())) {
-                        model.removeRouteConfiguration(live);
-                    }
-                }
-            }
-            if (replacement != null && replacement.kind() == Kind.TEMPLATE) {
-                model.addRouteTemplateDefinition((RouteTemplateDefinition) replacement.definition());
-            } else if (replacement != null) {
-                model.addRouteConfiguration((RouteConfigurationDefinition) replacement.definition());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(RouteSet.firstLine(e), e);
-        }
     }
 
     private Map<Path, FileVersion> versions(Live before, Candidate candidate) {
