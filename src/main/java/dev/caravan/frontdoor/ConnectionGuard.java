@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -111,10 +112,11 @@ class ConnectionGuard extends DefaultChannelHandlerFactory {
 
     /**
      * Shutdown begins: connections waiting for their next request are closed now, so their clients reconnect
-     * elsewhere; the others are closed after the answer they are being given.
+     * elsewhere; the others are closed after the answer they are being given. Only the connections open now: one
+     * accepted while this runs (its request not read yet) gets its 503 instead of being closed unanswered.
      */
     void drain() {
-        guards.forEach(guard -> guard.ctx.executor().execute(guard::drain));
+        List.copyOf(guards).forEach(guard -> guard.ctx.executor().execute(guard::drain));
     }
 
     /** Client connections open now (refused ones not counted). */
