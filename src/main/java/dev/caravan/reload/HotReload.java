@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,18 +61,6 @@ public class HotReload implements StartupListener {
     record Outcome(Instant at, boolean applied, String where, String message) {
     }
 
-    /** What serves: the files as read, their routes and each unit's fingerprint. */
-    private record Live(Map<Path, String> routeFiles, Map<Path, String> configFiles, RouteSet routes,
-                        Map<String, String> fingerprints, Map<Path, FileVersion> versions) {
-    }
-
-    /** An edited set that passed every check, ready to be swapped in. */
-    private record Candidate(Map<Path, String> routeFiles, Map<Path, String> configFiles,
-                             Map<String, PropertySource<?>> replacements, RouteSet routes,
-                             Map<String, String> fingerprints,
-                             List<Runnable> settingsSwaps, List<String> changedKeys, List<String> restartOnly) {
-    }
-
     private final CamelContext camel;
     private final ConfigurableEnvironment environment;
     private final List<ReloadableSettings> settings;
@@ -82,7 +69,7 @@ public class HotReload implements StartupListener {
     private WatchedFiles files;
     /** Made at the first edit (half a second, about 9 MB); the garbage collector may take it back. */
     private SoftReference<SchemaCheck> schema = new SoftReference<>(null);
-    private volatile Live live;
+    private volatile ServingSet live;
     private volatile Outcome lastOutcome;
     private final ReloadGate gate;
     /** The files of the last rejected set: not checked (nor logged) again until they change. */
@@ -135,9 +122,9 @@ public class HotReload implements StartupListener {
         RouteSet routes = RouteSet.load(WatchedFiles.parse(routeFiles), null, camel);
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
-        routeFiles.forEach((path, content) -> versions.put(path, new FileVersion(WatchedFiles.name(path), 1, WatchedFiles.sha256(content), now)));
-        config.forEach((path, content) -> versions.put(path, new FileVersion(WatchedFiles.name(path), 1, WatchedFiles.sha256(content), now)));
-        live = new Live(routeFiles, config, routes, Fingerprints.of(routes, environment), versions);
+        WatchedFiles.allFiles(routeFiles, config).forEach((path, content) -> versions.put(path,
+                new FileVersion(WatchedFiles.name(path), 1, WatchedFiles.sha256(content), now)));
+        live = new ServingSet(routeFiles, config, routes, Fingerprints.of(routes, environment), versions);
         ScheduledExecutorService poller = camel.getExecutorServiceManager()
                 .newSingleThreadScheduledExecutor(this, "caravan-reload");
         long interval = properties.interval().toMillis();
@@ -154,13 +141,13 @@ public class HotReload implements StartupListener {
 
     /** The files that serve, with their versions. */
     public List<FileVersion> files() {
-        Live current = live;
+        ServingSet current = live;
         return current == null ? List.of() : List.copyOf(current.versions().values());
     }
 
     /** The ids of the routes each route file defines, by file name. */
     public Map<String, List<String>> routesByFile() {
-        Live current = live;
+        ServingSet current = live;
         Map<String, List<String>> byFile = new LinkedHashMap<>();
         if (current != null) {
             for (Unit unit : current.routes().units()) {
@@ -187,7 +174,7 @@ public class HotReload implements StartupListener {
             Map<Path, String> config = files.configFiles();
             Map<Path, String> all = WatchedFiles.allFiles(routeFiles, config);
             unreadable = null;
-            Live current = live;
+            ServingSet current = live;
             if (routeFiles.equals(current.routeFiles()) && config.equals(current.configFiles())) {
                 rejected = null;
                 return;
@@ -220,7 +207,7 @@ public class HotReload implements StartupListener {
         }
     }
 
-    private Candidate prepare(Map<Path, String> routeFiles, Map<Path, String> config) throws ReloadRejected {
+    private EditedSet prepare(Map<Path, String> routeFiles, Map<Path, String> config) throws ReloadRejected {
         WatchedFiles.readable(config);
         Map<Path, String> editedConfig = new LinkedHashMap<>(config);
         editedConfig.entrySet().removeIf(e -> e.getValue().equals(live.configFiles().get(e.getKey())));
@@ -236,7 +223,7 @@ public class HotReload implements StartupListener {
         }
         RouteSet routes = RouteSet.load(WatchedFiles.parse(routeFiles), check, camel);
         keepsListening(live.routes(), routes);
-        Set<String> managed = routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
+        Set<String> managed = RouteSwap.routesOf(live.routes()).stream().map(Unit::id).collect(Collectors.toSet());
         List<Endpoint> endpoints = RouteChecks.check(routes, camel, resolver, managed);
         Binder binder = new Binder(ConfigurationPropertySources.from(sources),
                 new PropertySourcesPlaceholdersResolver(sources));
@@ -257,7 +244,7 @@ public class HotReload implements StartupListener {
         List<String> changedKeys = files.config().changedKeys(replacements);
         List<String> restartOnly = changedKeys.stream()
                 .filter(key -> RESTART_ONLY.stream().anyMatch(key::startsWith)).toList();
-        return new Candidate(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver),
+        return new EditedSet(routeFiles, config, replacements, routes, Fingerprints.of(routes, resolver),
                 swaps, changedKeys, restartOnly);
     }
 
@@ -265,20 +252,11 @@ public class HotReload implements StartupListener {
         return names.isEmpty() ? "configuration" : names.values().iterator().next();
     }
 
-    private void apply(Candidate candidate) throws Exception {
-        Live before = live;
-        RouteModel routeModel = new RouteModel(camel, properties.drainTimeout());
-        Changes changes = new Changes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    private void apply(EditedSet candidate) throws Exception {
+        ServingSet before = live;
         Map<String, String> fingerprints = new LinkedHashMap<>(candidate.fingerprints());
-        gate.close();
-        try {
-            swapRoutes(routeModel, before, candidate, changes);
-            candidate.settingsSwaps().forEach(Runnable::run);
-            settings.forEach(ReloadableSettings::routesSwapped);
-            removeUnusedDefinitions(routeModel, before, candidate);
-        } finally {
-            gate.open();
-        }
+        RouteSwap.Changes changes = new RouteSwap(camel, settings, files.config(), properties.drainTimeout(), gate)
+                .apply(before, candidate);
         for (String kept : changes.restartNeeded()) {
             // still the old one: every later reload says so again, until a restart
             fingerprints.put(Kind.ROUTE.yaml + " " + kept, before.fingerprints().get(Kind.ROUTE.yaml + " " + kept));
@@ -293,90 +271,8 @@ public class HotReload implements StartupListener {
         // the log lines, then the outcome, then the new versions: whoever sees the versions (GET /admin/routes)
         // sees the rest too
         lastOutcome = new Outcome(clock.instant(), true, "", summary);
-        live = new Live(candidate.routeFiles(), candidate.configFiles(), candidate.routes(), fingerprints,
+        live = new ServingSet(candidate.routeFiles(), candidate.configFiles(), candidate.routes(), fingerprints,
                 versions(before, candidate));
-    }
-
-    /** What a reload did to the routes, by id. */
-    private record Changes(List<String> replaced, List<String> added, List<String> removed,
-                           List<String> restartNeeded) {
-    }
-
-    /**
-     * Puts the edited configuration, route configurations and templates in place, removes the routes no
-     * longer defined and replaces the changed ones and adds the new ones, with the model catalog held as it
-     * was; when a step fails, puts back everything done so far. A route listening for HTTP is never replaced:
-     * that would close its port.
-     */
-    private void swapRoutes(RouteModel routeModel, Live before, Candidate candidate, Changes changes)
-            throws Exception {
-        List<Runnable> undo = new ArrayList<>();
-        settings.forEach(ReloadableSettings::routesSwapping);
-        try {
-            if (!candidate.replacements().isEmpty()) {
-                undo.add(files.config().swap(candidate.replacements()));
-            }
-            for (Kind kind : List.of(Kind.CONFIGURATION, Kind.TEMPLATE)) {
-                for (Unit unit : candidate.routes().units(kind)) {
-                    Unit old = before.routes().unit(kind, unit.id()).orElse(null);
-                    if (old == null || changed(before, candidate, unit)) {
-                        routeModel.replace(old, unit);
-                        undo.add(() -> routeModel.replace(unit, old));
-                    }
-                }
-            }
-            // the gone first: a route renamed keeps its from: endpoint, which takes one consumer
-            for (Unit old : routesOf(before.routes())) {
-                if (candidate.routes().unit(old.kind(), old.id()).isEmpty()
-                        && candidate.routes().unit(other(old.kind()), old.id()).isEmpty()) {
-                    routeModel.remove(old.id());
-                    undo.add(() -> routeModel.add(old));
-                    changes.removed().add(old.id());
-                }
-            }
-            for (Unit unit : routesOf(candidate.routes())) {
-                Unit old = before.routes().unit(unit.kind(), unit.id()).orElse(null);
-                if (old == null) {
-                    routeModel.add(unit);
-                    undo.add(() -> routeModel.remove(unit.id()));
-                    changes.added().add(unit.id());
-                } else if (changed(before, candidate, unit) && old.kind() == Kind.ROUTE && RouteModel.listens(old)) {
-                    changes.restartNeeded().add(unit.id());
-                } else if (changed(before, candidate, unit)) {
-                    routeModel.remove(unit.id());
-                    undo.add(() -> routeModel.add(old));
-                    routeModel.add(unit);
-                    undo.add(() -> routeModel.remove(unit.id()));
-                    changes.replaced().add(unit.id());
-                }
-            }
-        } catch (Exception e) {
-            Collections.reverse(undo);
-            for (Runnable step : undo) {
-                try {
-                    step.run();
-                } catch (RuntimeException again) {
-                    LOG.error("Reload: putting back a step failed: {}", RouteSet.firstLine(again));
-                }
-            }
-            settings.forEach(ReloadableSettings::routesSwapped);
-            throw e;
-        }
-    }
-
-    /** Route templates and configurations no longer defined; their routes are gone by now. */
-    private static void removeUnusedDefinitions(RouteModel routeModel, Live before, Candidate candidate) {
-        for (Kind kind : List.of(Kind.TEMPLATE, Kind.CONFIGURATION)) {
-            for (Unit old : before.routes().units(kind)) {
-                if (candidate.routes().unit(kind, old.id()).isEmpty()) {
-                    try {
-                        routeModel.replace(old, null);
-                    } catch (RuntimeException e) {
-                        LOG.error("Reload: removing {} failed: {}", old.key(), RouteSet.firstLine(e));
-                    }
-                }
-            }
-        }
     }
 
     /** @throws ReloadRejected when the edit leaves no route listening for HTTP: the gateway would go silent */
@@ -389,21 +285,7 @@ public class HotReload implements StartupListener {
         }
     }
 
-    private static boolean changed(Live before, Candidate candidate, Unit unit) {
-        return !candidate.fingerprints().get(unit.key()).equals(before.fingerprints().get(unit.key()));
-    }
-
-    private static List<Unit> routesOf(RouteSet routes) {
-        List<Unit> all = new ArrayList<>(routes.units(Kind.ROUTE));
-        all.addAll(routes.units(Kind.TEMPLATED_ROUTE));
-        return all;
-    }
-
-    private static Kind other(Kind kind) {
-        return kind == Kind.ROUTE ? Kind.TEMPLATED_ROUTE : Kind.ROUTE;
-    }
-
-    private Map<Path, FileVersion> versions(Live before, Candidate candidate) {
+    private Map<Path, FileVersion> versions(ServingSet before, EditedSet candidate) {
         Map<Path, FileVersion> versions = new TreeMap<>();
         Instant now = clock.instant();
         Map<Path, String> all = WatchedFiles.allFiles(candidate.routeFiles(), candidate.configFiles());
@@ -416,7 +298,7 @@ public class HotReload implements StartupListener {
         return versions;
     }
 
-    private String summary(Live before, Candidate candidate, Changes changes) {
+    private String summary(ServingSet before, EditedSet candidate, RouteSwap.Changes changes) {
         List<String> files = new ArrayList<>();
         Map<Path, String> all = WatchedFiles.allFiles(candidate.routeFiles(), candidate.configFiles());
         Map<Path, String> old = WatchedFiles.allFiles(before.routeFiles(), before.configFiles());
@@ -425,7 +307,8 @@ public class HotReload implements StartupListener {
                 files.add(WatchedFiles.name(path));
             }
         });
-        old.keySet().stream().filter(path -> !all.containsKey(path)).forEach(path -> files.add(WatchedFiles.name(path) + " (gone)"));
+        old.keySet().stream().filter(path -> !all.containsKey(path))
+                .forEach(path -> files.add(WatchedFiles.name(path) + " (gone)"));
         String summary = String.join(", ", files) + ": routes replaced " + changes.replaced() + ", added "
                 + changes.added() + ", removed " + changes.removed()
                 + (changes.restartNeeded().isEmpty() ? "" : ", kept until a restart " + changes.restartNeeded());
