@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.reactivestreams.Publisher;
@@ -58,8 +59,9 @@ final class HttpUpstream implements Upstream {
     private final String messages;
     private final String models;
     private final String apiKey;
-    private final long firstByteTimeoutMillis;
-    private final long totalTimeoutMillis;
+    /** The first-byte timeout, or the total one when shorter: how long a call waits for its answer. */
+    private final long answerTimeoutMillis;
+    private final String answerTimeout;
     /**
      * Where the timeouts wait: a timer wheel takes a timeout and its cancellation without a lock or a thread
      * woken (on JDK 25, {@code CompletableFuture.orTimeout} wakes a scheduler thread for both: two futex calls
@@ -78,8 +80,9 @@ final class HttpUpstream implements Upstream {
         this.messages = anthropicBaseUrl.isBlank() ? null
                 : withoutSlash(anthropicBaseUrl) + NativeRequest.Protocol.ANTHROPIC_MESSAGES.path();
         this.apiKey = apiKey;
-        this.firstByteTimeoutMillis = firstByteTimeout.toMillis();
-        this.totalTimeoutMillis = totalTimeout.toMillis();
+        this.answerTimeoutMillis = Math.min(firstByteTimeout.toMillis(), totalTimeout.toMillis());
+        this.answerTimeout = firstByteTimeout.compareTo(totalTimeout) <= 0
+                ? "no response within the first-byte timeout" : "no response within the total timeout";
         this.deadlines = deadlines;
         String authorization = "Bearer " + apiKey;
         List<LoopClient> clients = new ArrayList<>();
@@ -131,13 +134,13 @@ final class HttpUpstream implements Upstream {
     public CompletableFuture<Answer> send(OpenAiRequest.Operation operation, byte[] body, boolean stream) {
         LoopClient client = client();
         return call(stream ? client.streams() : client.wholeAnswers(), HttpMethod.POST, uris.get(operation), body,
-                stream);
+                stream, null);
     }
 
     @Override
     public CompletableFuture<Answer> listModels() {
         return call(client().client().headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json")), HttpMethod.GET,
-                models, null, false);
+                models, null, false, null);
     }
 
     @Override
@@ -152,14 +155,14 @@ final class HttpUpstream implements Upstream {
     @Override
     public CompletableFuture<Answer> sendNative(NativeRequest request, byte[] body) {
         LoopClient client = client();
-        HttpClient anthropic = (request.stream() ? client.streams() : client.wholeAnswers()).headers(h -> {
-            h.set("x-api-key", apiKey)
-                    .set("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
-            if (request.beta() != null) {
-                h.set("anthropic-beta", request.beta());
-            }
-        });
-        return call(anthropic, HttpMethod.POST, messages, body, request.stream());
+        return call(request.stream() ? client.streams() : client.wholeAnswers(), HttpMethod.POST, messages, body,
+                request.stream(), h -> {
+                    h.set("x-api-key", apiKey)
+                            .set("anthropic-version", request.version() != null ? request.version() : "2023-06-01");
+                    if (request.beta() != null) {
+                        h.set("anthropic-beta", request.beta());
+                    }
+                });
     }
 
     @Override
@@ -176,23 +179,29 @@ final class HttpUpstream implements Upstream {
      * One exchange. The answer completes when the response headers are in for a successful event stream (its
      * events then flow as the relay asks for them: nothing is read ahead of its demand), else with the whole body;
      * within the first-byte timeout, and the total timeout.
+     *
+     * @param callHeaders headers of this call alone (set on its request, not on a copy of the client); may be null
      */
     private CompletableFuture<Answer> call(HttpClient client, HttpMethod method, String uri, byte[] body,
-                                           boolean stream) {
+                                           boolean stream, Consumer<HttpHeaders> callHeaders) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         HttpClient.ResponseReceiver<?> request = body == null ? client.request(method).uri(uri)
-                : client.request(method).uri(uri).send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
+                : client.request(method).uri(uri).send((sent, out) -> {
+                    if (callHeaders != null) {
+                        callHeaders.accept(sent.requestHeaders());
+                    }
+                    return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
+                });
         Disposable exchange = request.responseConnection((response, connection) -> stream
                         && isEventStream(response) ? events(response, connection, answer)
                         : whole(response, connection, answer))
                 .subscribe(null, failure -> answer.completeExceptionally(failure(failure)));
         // the headers of a stream, or the whole answer, within the first-byte timeout (and the total one)
         Timeout deadline = deadlines.newTimeout(expired -> {
-            if (answer.completeExceptionally(firstByteTimeoutMillis <= totalTimeoutMillis ? firstByteTimeout()
-                    : new HttpTimeoutException("no response within the total timeout"))) {
+            if (answer.completeExceptionally(new HttpTimeoutException(answerTimeout))) {
                 exchange.dispose(); // frees the connection instead of reading a body nobody waits for
             }
-        }, Math.min(firstByteTimeoutMillis, totalTimeoutMillis), TimeUnit.MILLISECONDS);
+        }, answerTimeoutMillis, TimeUnit.MILLISECONDS);
         answer.whenComplete((a, failure) -> deadline.cancel());
         return answer;
     }
@@ -234,10 +243,6 @@ final class HttpUpstream implements Upstream {
             return new HttpConnectTimeoutException("connect timed out");
         }
         return failure;
-    }
-
-    private static HttpTimeoutException firstByteTimeout() {
-        return new HttpTimeoutException("no response within the first-byte timeout");
     }
 
     /**

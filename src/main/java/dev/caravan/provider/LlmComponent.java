@@ -100,13 +100,13 @@ public class LlmComponent extends DefaultComponent {
     }
 
     /**
-     * Keeps the deadlines of open streams: one task per stream, so the queue is unbounded (Camel's default
-     * profile refuses the 1,001st) and a stream that ends takes its task out.
+     * Runs the waits before retries and the model discovery reads. The queue is unbounded (Camel's default profile
+     * refuses the 1,001st task: as many requests may be waiting to retry), and a cancelled task leaves it.
      */
     synchronized ScheduledExecutorService timer() {
         if (timer == null) {
             timer = getCamelContext().getExecutorServiceManager().newScheduledThreadPool(this,
-                    "caravan-stream-deadlines", new ThreadPoolProfileBuilder("caravan-stream-deadlines").poolSize(1)
+                    "caravan-timer", new ThreadPoolProfileBuilder("caravan-timer").poolSize(1)
                             .maxQueueSize(-1).build());
             if (timer instanceof ScheduledThreadPoolExecutor pool) {
                 pool.setRemoveOnCancelPolicy(true);
@@ -116,8 +116,8 @@ public class LlmComponent extends DefaultComponent {
     }
 
     /**
-     * Keeps the timeouts of upstream calls, one per call: a wheel ticking every 10 ms, which takes a timeout and
-     * its cancellation from any thread without a lock or a wake-up.
+     * Keeps the timeouts of upstream calls and open streams, one per call: a wheel ticking every 10 ms, which takes
+     * a timeout and its cancellation from any thread without a lock or a wake-up.
      */
     synchronized Timer deadlines() {
         if (deadlines == null) {

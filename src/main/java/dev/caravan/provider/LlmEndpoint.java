@@ -189,19 +189,21 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         return coolDownBreaker == null || coolDownBreaker.tryAcquirePermission() ? null : coolDownCause;
     }
 
-    /** How a call let through by {@link #coolingDown()} ended: {@code null} when answered. */
+    /**
+     * How a call let through by {@link #coolingDown()} ended: {@code null} when answered. Only a failure that
+     * needs a cool-down, or the end of the trial call, is told to the breaker: while it is closed, nothing else
+     * changes what it does, and the request path takes no lock for it.
+     */
     void calledThrough(Throwable failure) {
         CircuitBreaker coolDownBreaker = this.coolDownBreaker;
         if (coolDownBreaker == null) {
             return;
         }
-        if (failure == null) {
-            coolDownBreaker.onSuccess(0, TimeUnit.NANOSECONDS);
-        } else {
-            if (needsCoolDown(failure)) {
-                coolDownCause = (UpstreamException) failure;
-            }
+        if (needsCoolDown(failure)) {
+            coolDownCause = (UpstreamException) failure;
             coolDownBreaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        } else if (coolDownBreaker.getState() != CircuitBreaker.State.CLOSED) {
+            coolDownBreaker.onSuccess(0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -313,7 +315,8 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     /** Milliseconds between two reads of the provider's {@code GET /models}. */
     public void setDiscoveryInterval(long discoveryInterval) {
         if (discoveryInterval < 1000) {
-            throw new IllegalArgumentException("Provider '" + provider + "': discoveryInterval must be at least 1000 ms");
+            throw new IllegalArgumentException("Provider '" + provider
+                    + "': discoveryInterval must be at least 1000 ms");
         }
         this.discoveryInterval = discoveryInterval;
     }

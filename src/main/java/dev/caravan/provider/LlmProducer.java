@@ -120,8 +120,8 @@ final class LlmProducer extends DefaultAsyncProducer {
          * tried once, past its breaker (whose state it still reports to).
          */
         private final boolean panic;
-        /** This request's retries at the provider: Resilience4j counts them and gives the waits. */
-        private final Retry.AsyncContext<Object> retries = endpoint.retry().asyncContext();
+        /** This request's retries at the provider, from its first failure: Resilience4j counts them, sets the waits. */
+        private Retry.AsyncContext<Object> retries;
 
         Call(Exchange exchange, OpenAiRequest request, NativeRequest nativeRequest, byte[] body, boolean stream,
              AsyncCallback callback) {
@@ -206,7 +206,7 @@ final class LlmProducer extends DefaultAsyncProducer {
             SseRelay relay = new SseRelay(endpoint.provider(),
                     nativeRequest != null ? SseRelay.Dialect.ANTHROPIC : SseRelay.Dialect.CHAT,
                     request.wantsStreamUsage(), request.raw(),
-                    endpoint.totalTimeoutMillis(), endpoint.getComponent().timer(),
+                    endpoint.totalTimeoutMillis(), endpoint.getComponent().deadlines(),
                     json -> failed(200, json, null), LlmProducer.this::noAnswer);
             relay.committed().whenComplete((committed, failure) -> {
                 Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
@@ -256,6 +256,9 @@ final class LlmProducer extends DefaultAsyncProducer {
             if (panic || e.retryAfterSeconds() != null
                     && e.retryAfterSeconds() * 1000 > endpoint.retryMaxDelayMillis()) {
                 return -1;
+            }
+            if (retries == null) {
+                retries = endpoint.retry().asyncContext();
             }
             return retries.onError(e);
         }

@@ -10,6 +10,8 @@ import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.SseDecoder;
 import dev.caravan.openai.Usage;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,8 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -62,7 +62,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
     private final Function<Throwable, UpstreamException> failure;
     private final CompletableFuture<Void> committed = new CompletableFuture<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-    private final ScheduledFuture<?> deadline;
+    private final Timeout deadline;
 
     // guarded by this
     private Flow.Subscription subscription;
@@ -88,7 +88,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
      * @param failure           normalises a transport failure
      */
     SseRelay(String provider, Dialect dialect, boolean forwardUsageChunk, byte[] request, long totalTimeoutMillis,
-             ScheduledExecutorService timer, Function<byte[], UpstreamException> inBandError,
+             Timer deadlines, Function<byte[], UpstreamException> inBandError,
              Function<Throwable, UpstreamException> failure) {
         this.provider = provider;
         this.dialect = dialect;
@@ -96,7 +96,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         this.request = request;
         this.inBandError = inBandError;
         this.failure = failure;
-        this.deadline = timer.schedule(this::timeout, totalTimeoutMillis, TimeUnit.MILLISECONDS);
+        this.deadline = deadlines.newTimeout(expired -> timeout(), totalTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Completes once the first event is in (the answer can be committed), or fails before that. */
@@ -254,7 +254,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
     }
 
     private void complete() {
-        deadline.cancel(false);
+        deadline.cancel();
         Usage reported = usage != null ? usage : Usage.estimate(request.length, completionChars);
         Failure failure = errorMessage == null ? null
                 : new Failure(request, errorMessage, streamedHead.toString(StandardCharsets.UTF_8));

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -45,16 +44,12 @@ final class AgentProtocolChecks {
     private final URI base;
     private final String key;
     private final Duration timeout;
-    /** Judges tool arguments against a schema: what is wrong, or {@code null}. */
-    private final BiFunction<JsonNode, String, String> schemaProblem;
 
-    AgentProtocolChecks(HttpClient http, URI base, String key, Duration timeout,
-                        BiFunction<JsonNode, String, String> schemaProblem) {
-        this.http = http;
-        this.base = base;
-        this.key = key;
-        this.timeout = timeout;
-        this.schemaProblem = schemaProblem;
+    AgentProtocolChecks(SmokeSession session) {
+        this.http = session.http();
+        this.base = session.base();
+        this.key = session.key();
+        this.timeout = session.timeout();
     }
 
     /** Codex CLI's way: {@code POST /v1/responses}, streamed, then the function call's output. */
@@ -103,7 +98,7 @@ final class AgentProtocolChecks {
             return new Seen("response.completed has no function_call of get_weather", null, streamed.raw, usage,
                     streamed.ttft);
         }
-        String invalid = schemaProblem.apply(WEATHER_PARAMETERS, call.path("arguments").asText());
+        String invalid = SmokeJson.schemaProblem(WEATHER_PARAMETERS, call.path("arguments").asText());
         if (invalid != null) {
             return new Seen("the call's arguments " + invalid, null, streamed.raw, usage, streamed.ttft);
         }
@@ -189,7 +184,7 @@ final class AgentProtocolChecks {
         if (!"get_weather".equals(toolName)) {
             return new Seen("no tool_use block of get_weather", null, streamed.raw, usage, streamed.ttft);
         }
-        String invalid = schemaProblem.apply(WEATHER_PARAMETERS, arguments.toString());
+        String invalid = SmokeJson.schemaProblem(WEATHER_PARAMETERS, arguments.toString());
         String problem = invalid != null ? "the tool_use input " + invalid
                 : !"tool_use".equals(stopReason) ? "stop_reason is " + stopReason + ", not tool_use"
                 : outputTokens <= 0 ? "message_delta has no output_tokens" : null;

@@ -103,8 +103,7 @@ public class SmokeRunner {
 
     private Map<Check, RouteCheck> checks(SmokeSession session) {
         Random random = new Random();
-        AgentProtocolChecks agents = new AgentProtocolChecks(session.http(), base, key, properties.timeout(),
-                SmokeJson::schemaProblem);
+        AgentProtocolChecks agents = new AgentProtocolChecks(session);
         Map<Check, RouteCheck> checks = new EnumMap<>(Check.class);
         checks.put(Check.CHAT, new ChatCheck());
         checks.put(Check.STREAM, new StreamCheck(session));

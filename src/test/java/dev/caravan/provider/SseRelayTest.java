@@ -3,11 +3,10 @@ package dev.caravan.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.openai.EventStream;
+import io.netty.util.HashedWheelTimer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -15,11 +14,11 @@ import org.junit.jupiter.api.Test;
 /** The relay on its own: SSE in, SSE out, with a sink that writes at once. */
 class SseRelayTest {
 
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor();
+    private static final HashedWheelTimer TIMER = new HashedWheelTimer();
 
     @AfterAll
     static void stop() {
-        TIMER.shutdownNow();
+        TIMER.stop();
     }
 
     private static final class Collect implements EventStream.Sink {
@@ -43,7 +42,11 @@ class SseRelayTest {
     }
 
     private static SseRelay relay(boolean clientWantsUsage) {
-        return new SseRelay("p", SseRelay.Dialect.CHAT, clientWantsUsage, new byte[400], 60_000, TIMER,
+        return relay(clientWantsUsage, 60_000);
+    }
+
+    private static SseRelay relay(boolean clientWantsUsage, long totalTimeoutMillis) {
+        return new SseRelay("p", SseRelay.Dialect.CHAT, clientWantsUsage, new byte[400], totalTimeoutMillis, TIMER,
                 json -> UpstreamException.noAnswer("p", ErrorClass.UPSTREAM_ERROR, "in-band"),
                 t -> UpstreamException.noAnswer("p", ErrorClass.CONNECTION_FAILED, t.getMessage()));
     }
@@ -73,5 +76,24 @@ class SseRelayTest {
                 + "data: [DONE]\n\n");
         assertThat(outcome.usage().promptTokens()).isEqualTo(5);
         assertThat(outcome.usage().estimated()).isFalse();
+    }
+
+    @Test
+    void aStreamThatDoesNotEndWithinTheTotalTimeoutFails() {
+        SseRelay relay = relay(false, 100);
+        // subscribed, but the provider sends nothing
+        relay.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+
+        assertThat(relay.committed()).failsWithin(2, TimeUnit.SECONDS).withThrowableThat()
+                .havingRootCause().isInstanceOf(UpstreamException.class)
+                .withMessageContaining("within the total timeout");
     }
 }
