@@ -27,25 +27,36 @@ import org.slf4j.LoggerFactory;
 public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provider {
 
     private final String provider;
+    // no defaults here: the provider template (routes/provider.kamelet.yaml) sets every option, and has the defaults
     private String baseUrl = "";
     private String anthropicBaseUrl = "";
     private String apiKey = "";
-    private String adapter = "openai";
+    private String adapter;
     private String models = "";
     private Map<String, ModelCatalog.Retirement> retired = Map.of();
     private boolean discover;
-    private long discoveryInterval = 3_600_000;
+    private long discoveryInterval;
     private ModelDiscovery discovery;
-    private boolean enabled = true;
-    private long connectTimeout = 5_000;
-    private long firstByteTimeout = 120_000;
-    private long totalTimeout = 600_000;
-    private int retries = 2;
-    private long retryBackoff = 500;
-    private long retryMaxDelay = 10_000;
-    private long coolDown = 300_000;
-    private String breaker = BreakerProperties.DEFAULT;
+    private boolean enabled;
+    private long connectTimeout;
+    private long firstByteTimeout;
+    private long totalTimeout;
+    private int retries;
+    private long retryBackoff;
+    private long retryMaxDelay;
+    private long coolDown;
+    private String breaker;
     private boolean validate;
+    private String dropFields;
+    private String keepFields;
+    private String keepMessageFields;
+    private String setFields;
+    private String renameFields;
+    private String errorCodes;
+    private String errorStatuses;
+    private String errorMessages;
+    private boolean streamUsage;
+    private volatile Quirks quirks;
     private volatile CircuitBreaker circuitBreaker;
     private volatile Retry retry;
 
@@ -92,6 +103,14 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     protected void doInit() throws Exception {
         super.doInit();
         providerAdapter = getComponent().adapter(adapter);
+        try {
+            quirks = new Quirks(Quirks.names(dropFields), Quirks.names(keepFields), Quirks.names(keepMessageFields),
+                    Quirks.values("setFields", setFields), Quirks.renames("renameFields", renameFields),
+                    Quirks.codes("errorCodes", errorCodes), Quirks.statuses("errorStatuses", errorStatuses),
+                    Quirks.messages("errorMessages", errorMessages), streamUsage);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Provider '" + provider + "': " + e.getMessage(), e);
+        }
         getComponent().breakerSettings(provider, breaker);
         if (routable() && !DemoUpstream.BASE_URL.equals(baseUrl) && !isHttpUrl(baseUrl)) {
             throw new IllegalArgumentException("Provider '" + provider + "': baseUrl must be an http(s) URL or '"
@@ -267,6 +286,10 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         return providerAdapter;
     }
 
+    Quirks quirks() {
+        return quirks;
+    }
+
     Upstream upstream() {
         return upstream;
     }
@@ -312,12 +335,8 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         this.discover = discover;
     }
 
-    /** Milliseconds between two reads of the provider's {@code GET /models}. */
+    /** Milliseconds between two reads of the provider's {@code GET /models} (the template checks at least 1000). */
     public void setDiscoveryInterval(long discoveryInterval) {
-        if (discoveryInterval < 1000) {
-            throw new IllegalArgumentException("Provider '" + provider
-                    + "': discoveryInterval must be at least 1000 ms");
-        }
         this.discoveryInterval = discoveryInterval;
     }
 
@@ -376,5 +395,43 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
     /** Longest wait before a retry, the provider's Retry-After included; a longer Retry-After is not waited for. */
     public void setRetryMaxDelay(long retryMaxDelay) {
         this.retryMaxDelay = retryMaxDelay;
+    }
+
+    // the provider's departures from the OpenAI protocol, as data (Quirks), read when the endpoint starts
+
+    public void setDropFields(String dropFields) {
+        this.dropFields = dropFields;
+    }
+
+    public void setKeepFields(String keepFields) {
+        this.keepFields = keepFields;
+    }
+
+    public void setKeepMessageFields(String keepMessageFields) {
+        this.keepMessageFields = keepMessageFields;
+    }
+
+    public void setSetFields(String setFields) {
+        this.setFields = setFields;
+    }
+
+    public void setRenameFields(String renameFields) {
+        this.renameFields = renameFields;
+    }
+
+    public void setErrorCodes(String errorCodes) {
+        this.errorCodes = errorCodes;
+    }
+
+    public void setErrorStatuses(String errorStatuses) {
+        this.errorStatuses = errorStatuses;
+    }
+
+    public void setErrorMessages(String errorMessages) {
+        this.errorMessages = errorMessages;
+    }
+
+    public void setStreamUsage(boolean streamUsage) {
+        this.streamUsage = streamUsage;
     }
 }

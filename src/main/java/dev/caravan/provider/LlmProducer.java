@@ -71,9 +71,13 @@ final class LlmProducer extends DefaultAsyncProducer {
                 stream = nativeRequest.stream();
             } else {
                 OpenAiRequest.Draft draft = request.draft();
-                endpoint.providerAdapter().patchRequest(draft);
                 stream = draft.stream();
-                if (stream && endpoint.providerAdapter().asksForStreamUsage()) {
+                if (!stream && draft.has("stream_options")) { // refused without a stream (OpenAI, DeepSeek: 400)
+                    draft.edit().remove("stream_options");
+                }
+                endpoint.quirks().patch(draft);
+                endpoint.providerAdapter().patchRequest(draft);
+                if (stream && endpoint.quirks().streamUsage()) {
                     draft.requestStreamUsage();
                 }
                 body = draft.bytes(upstreamModel);
@@ -364,7 +368,7 @@ final class LlmProducer extends DefaultAsyncProducer {
     private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {
         String redacted = endpoint.redact(new String(body, StandardCharsets.UTF_8));
         ProviderError error = ProviderError.parse(status, redacted.getBytes(StandardCharsets.UTF_8));
-        ErrorClass errorClass = endpoint.providerAdapter().classify(error);
+        ErrorClass errorClass = endpoint.quirks().classify(endpoint.providerAdapter().readError(error));
         return UpstreamException.fromResponse(endpoint.provider(), errorClass, error, redacted, retryAfterSeconds);
     }
 

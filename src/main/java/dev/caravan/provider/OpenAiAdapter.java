@@ -2,7 +2,7 @@ package dev.caravan.provider;
 
 import org.springframework.stereotype.Component;
 
-/** Providers that follow the OpenAI protocol: nothing to patch, OpenAI's error codes. */
+/** Providers whose departures from the OpenAI protocol, if any, their block's data says. */
 @Component
 class OpenAiAdapter implements ProviderAdapter {
 

@@ -1,5 +1,6 @@
 package dev.caravan.reload;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.reload.RouteSet.Kind;
 import dev.caravan.reload.RouteSet.Unit;
 import java.util.ArrayList;
@@ -10,23 +11,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Component;
 import org.apache.camel.Endpoint;
 import org.apache.camel.LineNumberAware;
-import org.apache.camel.Route;
 import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.CatchDefinition;
 import org.apache.camel.model.ExpressionNode;
 import org.apache.camel.model.ProcessDefinition;
 import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
-import org.apache.camel.model.RouteTemplateParameterDefinition;
 import org.apache.camel.model.TemplatedRouteDefinition;
-import org.apache.camel.model.TemplatedRouteParameterDefinition;
 import org.apache.camel.model.ThrowExceptionDefinition;
 import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
@@ -46,6 +46,8 @@ final class RouteChecks {
 
     private static final PropertyPlaceholderHelper STRICT = new PropertyPlaceholderHelper(
             PropertiesComponent.PREFIX_TOKEN, PropertiesComponent.SUFFIX_TOKEN, ":", null, false);
+    private static final PropertyPlaceholderHelper LENIENT = new PropertyPlaceholderHelper(
+            PropertiesComponent.PREFIX_TOKEN, PropertiesComponent.SUFFIX_TOKEN, ":", null, true);
 
     private final CamelContext camel;
     private final PropertyResolver properties;
@@ -70,15 +72,25 @@ final class RouteChecks {
     static List<Endpoint> check(RouteSet routes, CamelContext camel, PropertyResolver properties,
                                              Set<String> managed) throws ReloadRejected {
         RouteChecks checks = new RouteChecks(camel, properties);
-        // routes from elsewhere (the class path, Java) stay as they are: what they consume still counts
-        for (Route route : camel.getRoutes()) {
-            String uri = route.getEndpoint().getEndpointUri();
-            if (uri.startsWith("direct:") && !managed.contains(route.getRouteId())
-                    && routes.unit(Kind.ROUTE, route.getRouteId()).isEmpty()
-                    && routes.unit(Kind.TEMPLATED_ROUTE, route.getRouteId()).isEmpty()) {
-                checks.directConsumers.add(directKey(uri));
+        // routes from elsewhere (the class path, Java) stay as they are: what they consume still counts; before the
+        // start, their definitions say it
+        Map<String, String> consumed = new HashMap<>();
+        if (camel.getStatus().isStarted()) {
+            camel.getRoutes().forEach(route -> consumed.put(route.getRouteId(), route.getEndpoint().getEndpointUri()));
+        } else {
+            for (RouteDefinition route : ((ModelCamelContext) camel).getRouteDefinitions()) {
+                Map<String, Object> parameters = route.getTemplateParameters() == null ? Map.of()
+                        : route.getTemplateParameters();
+                consumed.put(route.getRouteId(), LENIENT.replacePlaceholders(route.getInput().getEndpointUri(),
+                        key -> parameters.containsKey(key) ? String.valueOf(parameters.get(key)) : properties.getProperty(key)));
             }
         }
+        consumed.forEach((id, uri) -> {
+            if (uri.startsWith("direct:") && !managed.contains(id) && routes.unit(Kind.ROUTE, id).isEmpty()
+                    && routes.unit(Kind.TEMPLATED_ROUTE, id).isEmpty()) {
+                checks.directConsumers.add(directKey(uri));
+            }
+        });
         for (Unit unit : routes.units(Kind.ROUTE)) {
             RouteDefinition route = (RouteDefinition) unit.definition();
             checks.route(routes, unit, route, text -> STRICT.replacePlaceholders(text, properties::getProperty));
@@ -88,8 +100,8 @@ final class RouteChecks {
             Unit template = routes.unit(Kind.TEMPLATE, templated.getRouteTemplateRef()).orElseThrow(() ->
                     new ReloadRejected(unit.file().name(), unit.line(), "templatedRoute '" + unit.id()
                             + "' names route template '" + templated.getRouteTemplateRef() + "', which no route file has"));
-            Map<String, String> parameters = checks.parameters(unit, templated,
-                    (RouteTemplateDefinition) template.definition());
+            Map<String, String> parameters = TemplateParameters.of(unit, template,
+                    text -> STRICT.replacePlaceholders(text, properties::getProperty));
             checks.route(routes, unit, ((RouteTemplateDefinition) template.definition()).getRoute(),
                     text -> STRICT.replacePlaceholders(text, key -> parameters.containsKey(key)
                             ? parameters.get(key) : properties.getProperty(key)));
@@ -101,33 +113,6 @@ final class RouteChecks {
             }
         }
         return List.copyOf(checks.endpoints);
-    }
-
-    /** The template's parameters as this templated route sets them, defaults filled in. */
-    private Map<String, String> parameters(Unit unit, TemplatedRouteDefinition templated,
-                                           RouteTemplateDefinition template) throws ReloadRejected {
-        Map<String, String> values = new HashMap<>();
-        Set<String> known = new HashSet<>();
-        for (RouteTemplateParameterDefinition parameter : template.getTemplateParameters()) {
-            known.add(parameter.getName());
-            if (parameter.getDefaultValue() != null) {
-                values.put(parameter.getName(), parameter.getDefaultValue());
-            }
-        }
-        for (TemplatedRouteParameterDefinition parameter : templated.getParameters()) {
-            if (!known.contains(parameter.getName())) {
-                throw rejected(unit, null, "route template '" + template.getId() + "' has no parameter '"
-                        + parameter.getName() + "'; it has " + known);
-            }
-            values.put(parameter.getName(), parameter.getValue());
-        }
-        for (RouteTemplateParameterDefinition parameter : template.getTemplateParameters()) {
-            if (!values.containsKey(parameter.getName()) && !Boolean.FALSE.toString().equals(parameter.getRequired())) {
-                throw rejected(unit, null, "templatedRoute '" + unit.id() + "' does not set parameter '"
-                        + parameter.getName() + "' of route template '" + template.getId() + "', which has no default");
-            }
-        }
-        return values;
     }
 
     private void route(RouteSet routes, Unit unit, RouteDefinition route, Function<String, String> resolve)
@@ -216,7 +201,9 @@ final class RouteChecks {
         } catch (ReloadRejected e) {
             throw e;
         } catch (Exception e) {
-            throw rejected(unit, step, "endpoint '" + scheme + ":…': " + masked(RouteSet.firstLine(e), uri));
+            String reason = "endpoint '" + scheme + ":…': " + masked(RouteSet.firstLine(e), uri);
+            throw unit.kind() == Kind.TEMPLATED_ROUTE ? TemplateParameters.rejected(unit, named(unit, reason), false,
+                    reason) : rejected(unit, step, reason);
         }
     }
 
@@ -247,6 +234,20 @@ final class RouteChecks {
             }
         }
         return masked;
+    }
+
+    /** The first parameter the templated route sets that the message names: the one to blame. */
+    private static String named(Unit unit, String message) {
+        String blamed = null;
+        int first = Integer.MAX_VALUE;
+        for (JsonNode parameter : unit.node().path("parameters")) {
+            Matcher m = Pattern.compile("\\b" + Pattern.quote(parameter.path("name").asText()) + "\\b").matcher(message);
+            if (m.find() && m.start() < first) {
+                first = m.start();
+                blamed = parameter.path("name").asText();
+            }
+        }
+        return blamed;
     }
 
     private Object bean(Unit unit, Object step, String name) throws ReloadRejected {

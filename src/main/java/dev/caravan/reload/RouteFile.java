@@ -25,7 +25,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  *
  * @param name    the file as logged, e.g. {@code routes/providers.camel.yaml}
  * @param content the text read
- * @param items   the file's top-level list
+ * @param items   the file's top-level list; of a kamelet ({@code *.kamelet.yaml}), the kamelet
  */
 record RouteFile(String name, String content, JsonNode items, Map<String, Integer> lines) {
 
@@ -43,11 +43,22 @@ record RouteFile(String name, String content, JsonNode items, Map<String, Intege
         }
         Map<String, Integer> lines = new HashMap<>();
         JsonNode items = root.isPresent() ? toJson(root.get(), "", lines) : JSON.arrayNode();
-        if (!items.isArray()) {
-            throw new ReloadRejected(name, 1, "a route file is a YAML list (of route, routeTemplate, templatedRoute, "
-                    + "routeConfiguration)");
+        if (kamelet(name) ? !"Kamelet".equals(items.path("kind").asText()) || !items.path("metadata").path("name")
+                .isTextual() || !items.path("spec").path("template").isObject() : !items.isArray()) {
+            throw new ReloadRejected(name, 1, kamelet(name)
+                    ? "a .kamelet.yaml file is a Kamelet (kind: Kamelet, metadata.name, spec.template)"
+                    : "a route file is a YAML list (of route, routeTemplate, templatedRoute, routeConfiguration)");
         }
         return new RouteFile(name, content, items, Map.copyOf(lines));
+    }
+
+    /** Whether the file is a kamelet: a route template with a typed definition of its parameters. */
+    boolean kamelet() {
+        return kamelet(name);
+    }
+
+    private static boolean kamelet(String name) {
+        return name.endsWith(".kamelet.yaml");
     }
 
     /** The line the value at the JSON pointer starts on, or its nearest parent's. */

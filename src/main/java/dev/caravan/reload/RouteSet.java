@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
@@ -52,11 +53,12 @@ final class RouteSet {
     }
 
     /**
+     * @param pointer    where its node is in the file
      * @param node       what the file says of it
      * @param definition its Camel definition: a RouteDefinition, RouteTemplateDefinition,
      *                   TemplatedRouteDefinition or RouteConfigurationDefinition
      */
-    record Unit(Kind kind, String id, RouteFile file, int line, JsonNode node, Object definition) {
+    record Unit(Kind kind, String id, RouteFile file, int line, String pointer, JsonNode node, Object definition) {
 
         String key() {
             return kind.yaml + " " + id;
@@ -91,17 +93,17 @@ final class RouteSet {
     static RouteSet load(List<RouteFile> files, SchemaCheck schema, CamelContext camel) throws ReloadRejected {
         Map<String, Unit> units = new LinkedHashMap<>();
         for (RouteFile file : files) {
-            if (schema != null) {
+            if (schema != null && !file.kamelet()) {
                 schema.check(file);
             }
             // before Camel's loader sees the file: it would apply beans, rest configuration and the like at once
-            for (int i = 0; i < file.items().size(); i++) {
+            for (int i = 0; i < itemCount(file); i++) {
                 unit(file, i, null);
             }
         }
         for (RouteFile file : files) {
             Definitions definitions = definitions(file, camel);
-            for (int i = 0; i < file.items().size(); i++) {
+            for (int i = 0; i < itemCount(file); i++) {
                 Unit unit = unit(file, i, definitions);
                 Unit earlier = units.putIfAbsent(unit.key(), unit);
                 if (earlier != null) {
@@ -113,8 +115,22 @@ final class RouteSet {
         return new RouteSet(units);
     }
 
+    /** A kamelet file is one route template. */
+    private static int itemCount(RouteFile file) {
+        return file.kamelet() ? 1 : file.items().size();
+    }
+
     /** The file's item as a unit; without definitions, only checks that it is one (and returns null). */
     private static Unit unit(RouteFile file, int index, Definitions definitions) throws ReloadRejected {
+        if (file.kamelet()) {
+            String id = file.items().path("metadata").path("name").asText();
+            Object definition = definitions == null ? null : definitions.find(Kind.TEMPLATE, id);
+            if (definitions != null && definition == null) {
+                throw new ReloadRejected(file.name(), 1, "Camel did not load kamelet '" + id + "'");
+            }
+            return definitions == null ? null : new Unit(Kind.TEMPLATE, id, file, file.lineOf("/metadata/name"), "",
+                    file.items(), definition);
+        }
         JsonNode item = file.items().get(index);
         int line = file.lineOf("/" + index);
         if (!item.isObject() || item.size() != 1) {
@@ -138,7 +154,7 @@ final class RouteSet {
         if (definition == null) {
             throw new ReloadRejected(file.name(), line, "Camel did not load " + kind.yaml + " '" + id + "'");
         }
-        return new Unit(kind, id, file, line, node, definition);
+        return new Unit(kind, id, file, line, "/" + index + "/" + name, node, definition);
     }
 
     /** A file's definitions, by kind. */
@@ -170,14 +186,16 @@ final class RouteSet {
         try {
             for (RoutesBuilder builder : PluginHelper.getRoutesLoader(camel)
                     .findRoutesBuilders(List.of(ResourceHelper.fromString("file:" + file.name(), file.content())))) {
-                // the YAML DSL's builder: route configurations first, then the rest, as Camel itself does
-                RouteConfigurationBuilder yaml = (RouteConfigurationBuilder) builder;
+                // the YAML DSL's builders: route configurations first, then the rest, as Camel itself does
+                RouteBuilder yaml = (RouteBuilder) builder;
                 yaml.setCamelContext(camel);
-                yaml.configuration();
+                if (yaml instanceof RouteConfigurationBuilder withConfigurations) {
+                    withConfigurations.configuration();
+                    configurations.addAll(withConfigurations.getRouteConfigurationCollection().getRouteConfigurations());
+                }
                 routes.addAll(yaml.configureRoutes(camel).getRoutes());
                 templates.addAll(yaml.getRouteTemplateCollection().getRouteTemplates());
                 templatedRoutes.addAll(yaml.getTemplatedRouteCollection().getTemplatedRoutes());
-                configurations.addAll(yaml.getRouteConfigurationCollection().getRouteConfigurations());
             }
         } catch (Exception e) {
             throw new ReloadRejected(file.name(), camelLine(e), firstLine(e));

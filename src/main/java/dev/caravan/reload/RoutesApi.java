@@ -28,9 +28,10 @@ public class RoutesApi {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.putObject("reload").put("enabled", reload.enabled());
         ArrayNode files = body.putArray("files");
-        Map<String, List<String>> routesByFile = reload.enabled() ? reload.routesByFile() : routesByResource();
+        ReloadHistory history = reload.history();
+        Map<String, List<String>> routesByFile = reload.enabled() ? history.routesByFile() : routesByResource();
         if (reload.enabled()) {
-            for (HotReload.FileVersion file : reload.files()) {
+            for (ReloadHistory.FileVersion file : history.files()) {
                 ObjectNode node = files.addObject().put("file", file.name()).put("version", file.version())
                         .put("sha256", file.sha256()).put("applied_at", file.appliedAt().toString());
                 routes(node, routesByFile.getOrDefault(file.name(), List.of()));
@@ -38,7 +39,7 @@ public class RoutesApi {
         } else {
             routesByFile.forEach((file, ids) -> routes(files.addObject().put("file", file), ids));
         }
-        HotReload.Outcome last = reload.lastOutcome();
+        ReloadHistory.Outcome last = history.lastOutcome();
         if (last != null) {
             ObjectNode node = body.putObject("last_reload").put("at", last.at().toString())
                     .put("outcome", last.applied() ? "applied" : "rejected").put("message", last.message());

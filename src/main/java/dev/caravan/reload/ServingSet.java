@@ -5,5 +5,5 @@ import java.util.Map;
 
 /** What serves: the files as read, their routes and each unit's fingerprint. */
 record ServingSet(Map<Path, String> routeFiles, Map<Path, String> configFiles, RouteSet routes,
-                  Map<String, String> fingerprints, Map<Path, HotReload.FileVersion> versions) {
+                  Map<String, String> fingerprints) {
 }

@@ -125,6 +125,13 @@ class FrontDoorTest extends GatewayTest {
         assertError(post("/v1/models", "{}"), 405, "method_not_allowed");
         assertError(send(HttpRequest.newBuilder(uri("/v1/embeddings")).header("Authorization", "Bearer " + CLIENT_KEY)
                 .PUT(HttpRequest.BodyPublishers.ofString("{}"))), 405, "method_not_allowed");
+        // the admin API: its key first, then the same table
+        assertError(post("/admin/routes", "{}", CLIENT_KEY), 401, "invalid_api_key");
+        assertError(post("/admin/routes", "{}", ADMIN_KEY), 405, "method_not_allowed");
+        assertError(post("/metrics", "{}", ADMIN_KEY), 405, "method_not_allowed");
+        assertError(get("/admin/nothing-here", ADMIN_KEY), 404, "not_found");
+        assertThat(send(HttpRequest.newBuilder(uri("/health")).GET()).statusCode()).as("probes need no key")
+                .isEqualTo(200);
     }
 
     @Test

@@ -51,6 +51,11 @@ class ErrorMappingTest extends GatewayTest {
                 Arguments.of("groq", 429, "{\"error\":{\"message\":\"Rate limit reached. Please try again in 5.289s.\",\"type\":\"tokens\",\"code\":\"rate_limit_exceeded\"}}", 429, "rate_limit_exceeded"),
                 Arguments.of("groq", 498, "{\"error\":{\"message\":\"Flex tier capacity exceeded\",\"type\":\"capacity\",\"code\":\"capacity_exceeded\"}}", 503, "upstream_unavailable"),
                 Arguments.of("groq", 401, "{\"error\":{\"message\":\"Invalid API Key\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}", 502, "provider_auth_failed"),
+                // a provider whose error meanings are data of its block only (errorCodes, errorMessages, errorStatuses)
+                Arguments.of("quirky", 400, "{\"error\":{\"code\":\"e4217\",\"message\":\"slow down\"}}", 429, "rate_limit_exceeded"),
+                Arguments.of("quirky", 400, "{\"error\":{\"code\":\"X1\",\"message\":\"Your Wallet is empty\"}}", 429, "insufficient_quota"),
+                Arguments.of("quirky", 418, "{\"error\":{\"message\":\"teapot busy\"}}", 503, "upstream_unavailable"),
+                Arguments.of("quirky", 400, "{\"error\":{\"code\":\"E5\",\"message\":\"bad\"}}", 400, "E5"),
                 Arguments.of("openai", 502, "<html><body>502 Bad Gateway</body></html>", 502, "upstream_error"),
                 Arguments.of("openai", 200, "{\"choices\": [", 502, "invalid_upstream_response"));
     }

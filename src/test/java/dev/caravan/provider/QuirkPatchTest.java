@@ -18,8 +18,9 @@ class QuirkPatchTest extends GatewayTest {
                 + "\"store\":true,\"metadata\":{\"a\":\"b\"},\"temperature\":0.5,\"tools\":[],\"stream\":false}");
 
         JsonNode sent = UPSTREAM.last("groq").json();
-        assertThat(sent.has("logprobs") || sent.has("top_logprobs") || sent.has("logit_bias") || sent.has("n")
-                || sent.has("store") || sent.has("metadata")).as(sent.toString()).isFalse();
+        assertThat(sent.has("logprobs") || sent.has("top_logprobs") || sent.has("logit_bias") || sent.has("store")
+                || sent.has("metadata")).as(sent.toString()).isFalse();
+        assertThat(sent.path("n").asInt()).as("Groq serves only n=1").isEqualTo(1);
         assertThat(sent.path("messages").path(0).has("name")).isFalse();
         assertThat(sent.path("messages").path(0).path("content").asText()).isEqualTo("hi");
         assertThat(sent.path("temperature").asDouble()).isEqualTo(0.5);
@@ -55,7 +56,34 @@ class QuirkPatchTest extends GatewayTest {
     }
 
     @Test
-    void deepSeekGetsStreamOptionsOnlyWhenStreaming() {
+    void aBlocksDataDropsRenamesAndSetsFields() {
+        post(CHAT, "{\"model\":\"quirky-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"logprobs\":true,\"store\":false,\"max_completion_tokens\":50,\"parallel_tool_calls\":true,"
+                + "\"reasoning_effort\":\"high\",\"temperature\":0.3}");
+
+        JsonNode sent = UPSTREAM.last("quirky").json();
+        assertThat(sent.has("logprobs") || sent.has("store") || sent.has("max_completion_tokens")).as(sent.toString())
+                .isFalse();
+        assertThat(sent.path("max_tokens").asInt()).isEqualTo(50);
+        assertThat(sent.path("parallel_tool_calls").isBoolean() && !sent.path("parallel_tool_calls").asBoolean())
+                .as(sent.toString()).isTrue();
+        assertThat(sent.path("reasoning_effort").asText()).isEqualTo("low");
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.3);
+        // set only where the client sent the field
+        assertThat(sent.has("seed")).isFalse();
+    }
+
+    @Test
+    void aBlockWithoutStreamUsageDoesNotAskForIt() {
+        post(CHAT, "{\"model\":\"quirky-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(UPSTREAM.last("quirky").json().has("stream_options")).isFalse();
+
+        post(CHAT, "{\"model\":\"deepseek-flash\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(UPSTREAM.last("deepseek").json().path("stream_options").path("include_usage").asBoolean()).isTrue();
+    }
+
+    @Test
+    void streamOptionsGoOnlyWithAStream() {
         post(CHAT, "{\"model\":\"deepseek-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"stream_options\":{\"include_usage\":true}}");
         assertThat(UPSTREAM.last("deepseek").json().has("stream_options")).isFalse();

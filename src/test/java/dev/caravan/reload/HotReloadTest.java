@@ -1,6 +1,7 @@
 package dev.caravan.reload;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.openai.Json;
@@ -151,8 +152,9 @@ class HotReloadTest {
         assertThat(chatAs("sk-reloaded-key", "demo").statusCode()).as("a model the new key may not use").isEqualTo(404);
 
         // the front door itself: its dispatch route is replaced while requests keep coming
-        write(api, apiOriginal.replace("Every HTTP request, dispatched by method and path.",
-                "Every HTTP request (edited), dispatched by method and path."));
+        assertThat(apiOriginal).contains("Every HTTP request: the key its path needs");
+        write(api, apiOriginal.replace("Every HTTP request: the key its path needs",
+                "Every HTTP request (edited): the key its path needs"));
         routes = awaitRoutes(body -> version(body, "api.camel.yaml") == 2);
         assertThat(routes.path("last_reload").path("message").asText()).contains("routes replaced [front-door]");
 
@@ -241,6 +243,30 @@ class HotReloadTest {
         }
     }
 
+    @Test
+    void aRouteFileAReloadWouldRefuseStopsTheStartWithItsFileLineAndReason(CapturedOutput output) throws Exception {
+        Path routes = Files.createDirectories(dir.resolve("bad-routes"));
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, routes.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Path bad = routes.resolve("providers.camel.yaml");
+        String find = "      - name: retired\n        value: deepseek-chat";
+        String edited = providersOriginal.replace(find, "      - name: retries\n        value: three\n" + find);
+        Files.writeString(bad, edited);
+        int line = edited.substring(0, edited.indexOf("        value: three")).split("\n", -1).length;
+
+        assertThatThrownBy(() -> GatewayInstance.start(UPSTREAM, Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "caravan.ledger.spool-dir", dir.resolve("bad-spool").toString(),
+                "spring.datasource.url", "jdbc:h2:mem:bad;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE")).close())
+                .hasRootCauseInstanceOf(RouteFilesRejected.class);
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START", bad + ":" + line
+                + ": templatedRoute 'provider-deepseek': parameter 'retries': 'three' is not an integer")
+                .doesNotContain("FailedToCreateRouteException");
+    }
+
     /**
      * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
      * (null: not checked).
@@ -260,18 +286,28 @@ class HotReloadTest {
                         "        - tox:\n            id: to-front-door", "not valid Camel YAML DSL", "        - tox:"),
                 new BadEdit("unknown bean", "api", "ref: acceptRequest", "ref: acceptRequests",
                         "no bean named 'acceptRequests'", "        - process:\n            id: accept-request"),
-                new BadEdit("unknown adapter", "providers", "        value: deepseek\n      - name: models",
-                        "        value: deepsea\n      - name: models", "Unknown provider adapter 'deepsea'",
-                        "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-deepseek"),
+                new BadEdit("unknown adapter", "providers", "      - name: adapter\n        value: glm",
+                        "      - name: adapter\n        value: glmm", "Unknown provider adapter 'glmm'",
+                        "      - name: adapter\n        value: glmm"),
+                new BadEdit("a parameter of the wrong type", "providers", "      - name: retired\n        value: deepseek-chat",
+                        "      - name: retries\n        value: three\n      - name: retired\n        value: deepseek-chat",
+                        "templatedRoute 'provider-deepseek': parameter 'retries': 'three' is not an integer",
+                        "        value: three"),
+                new BadEdit("a parameter out of range", "providers", "      - name: retired\n        value: deepseek-chat",
+                        "      - name: connectTimeout\n        value: \"0\"\n      - name: retired\n        value: deepseek-chat",
+                        "parameter 'connectTimeout': '0': must have a minimum value of 1", "        value: \"0\""),
+                new BadEdit("a quirk that is not data", "providers", "value: 498=upstream_unavailable",
+                        "value: 498=unavailable", "errorStatuses: 'unavailable' is not an error class",
+                        "      - name: errorStatuses\n        value: 498=unavailable"),
                 new BadEdit("unknown route", "api", "uri: direct:front-door\n      steps:",
                         "uri: direct:front-doors\n      steps:", "no route consumes 'direct:front-door'",
                         "        - to:\n            id: to-front-door"),
                 new BadEdit("unknown template", "providers", "routeTemplateRef: provider\n    routeId: provider-glm",
                         "routeTemplateRef: providr\n    routeId: provider-glm", "names route template 'providr'",
                         "- templatedRoute:\n    routeTemplateRef: providr"),
-                new BadEdit("unknown template parameter", "providers", "      - name: adapter\n        value: groq",
-                        "      - name: adaptor\n        value: groq", "has no parameter 'adaptor'",
-                        "- templatedRoute:\n    routeTemplateRef: provider\n    routeId: provider-groq"),
+                new BadEdit("unknown template parameter", "providers", "      - name: keepMessageFields",
+                        "      - name: keepMessageField", "has no parameter 'keepMessageField'",
+                        "      - name: keepMessageField"),
                 new BadEdit("alias to an unknown provider", "config", "    coder: qwen/qwen3.8-max",
                         "    coder: nope/qwen3.8-max", "caravan.aliases.coder: 'nope/qwen3.8-max'",
                         "    coder: nope"),
@@ -295,7 +331,7 @@ class HotReloadTest {
                         "Failed to bind properties under 'caravan.cny-per-usd'", "  cny-per-usd: seven"),
                 // the routes read it, in a template parameter's default: the first route to do so is named
                 new BadEdit("a value the routes read, in application.yaml", "config", "  retries: 2", "  retries: two",
-                        "retries=two", null));
+                        "parameter 'retries': 'two' ({{caravan.retries}}) is not an integer", null));
     }
 
     @ParameterizedTest
