@@ -65,13 +65,13 @@ class RouteFilesTest {
         assertThat(errors).as(file + " against camelYamlDsl.json").isEmpty();
     }
 
-    /** Each kamelet parameter is typed and described, and the template uses only parameters it defines. */
     static Stream<Path> kamelets() throws IOException {
         List<Path> kamelets = routeFiles().filter(file -> file.toString().endsWith(".kamelet.yaml")).toList();
         assertThat(kamelets).isNotEmpty();
         return kamelets.stream();
     }
 
+    /** Each kamelet parameter is typed and described, and the template uses only parameters it defines. */
     @ParameterizedTest
     @MethodSource("kamelets")
     void kameletsDefineEveryParameterTheirTemplateUses(Path file) throws IOException {
