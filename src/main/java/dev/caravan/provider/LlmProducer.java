@@ -1,24 +1,14 @@
 package dev.caravan.provider;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.edge.NativeRequest;
 import dev.caravan.edge.Translation;
-import dev.caravan.openai.Json;
-import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.request.Attempt;
 import dev.caravan.request.GatewayRequest;
 import io.github.resilience4j.retry.Retry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -28,15 +18,19 @@ import org.apache.camel.support.DefaultAsyncProducer;
  * Sends the exchange's {@link OpenAiRequest} to the provider with the upstream model from
  * {@link GatewayRequest#upstreamModel()}. Replies with the provider's answer: a whole body, or for
  * {@code stream:true} an {@link SseRelay} once the first event is in. Fails the exchange with an
- * {@link UpstreamException} otherwise. Asynchronous: no thread waits while the provider works.
+ * {@link UpstreamException} otherwise. Asynchronous: no thread waits while the provider works. Here: the body
+ * sent (the block's patches, its adapter's) and the attempts (breaker, retries, cool-down); what an answer
+ * means is {@link ProviderAnswers}'.
  */
 final class LlmProducer extends DefaultAsyncProducer {
 
     private final LlmEndpoint endpoint;
+    private final ProviderAnswers answers;
 
     LlmProducer(LlmEndpoint endpoint) {
         super(endpoint);
         this.endpoint = endpoint;
+        this.answers = new ProviderAnswers(endpoint);
     }
 
     /** Response header naming the provider that answered (or last failed). */
@@ -156,15 +150,15 @@ final class LlmProducer extends DefaultAsyncProducer {
                     : upstream.send(request.operation(), body, stream)).whenComplete((answer, failure) -> {
                 try {
                     if (failure != null) {
-                        retryOrFinish(attempted(started, noAnswer(failure)));
+                        retryOrFinish(attempted(started, answers.noAnswer(failure)));
                     } else if (answer.events() != null) {
                         relay(answer, started);
                     } else if (nativeRequest != null) {
-                        replyNatively(exchange, answer);
+                        answers.replyNatively(exchange, answer);
                         attempted(started, null);
                         finish(null);
                     } else {
-                        reply(exchange, request, answer);
+                        answers.reply(exchange, request, answer);
                         attempted(started, null);
                         finish(null);
                     }
@@ -211,7 +205,7 @@ final class LlmProducer extends DefaultAsyncProducer {
                     nativeRequest != null ? SseRelay.Dialect.ANTHROPIC : SseRelay.Dialect.CHAT,
                     request.wantsStreamUsage(), request.raw(),
                     endpoint.totalTimeoutMillis(), endpoint.getComponent().deadlines(),
-                    json -> failed(200, json, null), LlmProducer.this::noAnswer);
+                    json -> answers.failed(200, json, null), answers::noAnswer);
             relay.committed().whenComplete((committed, failure) -> {
                 Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
                 if (cause instanceof UpstreamException e) {
@@ -276,118 +270,9 @@ final class LlmProducer extends DefaultAsyncProducer {
         }
     }
 
-    private void reply(Exchange exchange, OpenAiRequest request, Upstream.Answer answer) {
-        if (!answer.ok()) {
-            throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
-        }
-        byte[] body = completeJson(exchange, request.operation(), answer);
-        GatewayRequest.of(exchange).accepted(null); // a rejected answer's verdict is not this one's
-        if (endpoint.validatesAnswers() && request.operation() == OpenAiRequest.Operation.CHAT_COMPLETIONS) {
-            validate(exchange, request, body);
-        }
-        Message message = exchange.getMessage();
-        message.setBody(body);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-    }
-
-    /** An answer in the client's own protocol (Anthropic's message): passed on as it is, its usage read. */
-    private void replyNatively(Exchange exchange, Upstream.Answer answer) {
-        if (!answer.ok()) {
-            throw failed(answer.status(), answer.body(), answer.retryAfterSeconds());
-        }
-        JsonNode message;
-        try {
-            message = Json.MAPPER.readTree(answer.body());
-        } catch (IOException e) {
-            throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE,
-                    "the answer is not a JSON object");
-        }
-        if (message == null || !message.isObject() || "error".equals(message.path("type").asText())) {
-            throw failed(answer.status(), answer.body(), null);
-        }
-        if (message.path("usage").isObject()) {
-            GatewayRequest.of(exchange).usage(Usage.ofAnthropic(message.path("usage")));
-        }
-        Message reply = exchange.getMessage();
-        reply.setBody(answer.body());
-        reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        reply.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-    }
-
-    /**
-     * Checks a success body is a JSON object and not an error in disguise (some providers answer 200 with
-     * {@code {"error":…}}), reads its usage, and adds {@code object} where the provider leaves it out (GLM).
-     */
-    private byte[] completeJson(Exchange exchange, OpenAiRequest.Operation operation, Upstream.Answer answer) {
-        byte[] body = answer.body();
-        JsonMembers members;
-        try {
-            members = JsonMembers.scan(body);
-            if (members.has("usage") && members.get("usage").token().isStructStart()) {
-                GatewayRequest.of(exchange).usage(Usage.of(members.tree(body, "usage")));
-            }
-        } catch (IOException e) {
-            throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE,
-                    "the answer is not a JSON object");
-        }
-        if (members.has("error") && !members.has("choices") && !members.has("data")) {
-            throw failed(answer.status(), body, null);
-        }
-        return members.has("object") ? body
-                : JsonMembers.insertFirst(body, "object", "\"" + operation.responseObject() + "\"");
-    }
-
-    /** Validation-aware fallback: an answer that does not give what the request asked for is a failure. */
-    private void validate(Exchange exchange, OpenAiRequest request, byte[] body) {
-        JsonNode asked;
-        JsonNode answer;
-        try {
-            asked = Json.MAPPER.readTree(request.raw());
-            if (!AnswerValidation.applies(asked)) {
-                return;
-            }
-            answer = Json.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // both were read before
-        }
-        String problem = AnswerValidation.problem(asked, answer);
-        GatewayRequest.of(exchange).accepted(problem == null);
-        endpoint.getComponent().metrics().validated(endpoint.provider(), problem == null);
-        if (problem != null) {
-            throw UpstreamException.noAnswer(endpoint.provider(), ErrorClass.INVALID_RESPONSE, problem, false);
-        }
-    }
-
     /** The model id the provider is sent: the resolved one, else (a replayed request) the one asked for. */
     private static String upstreamModel(Exchange exchange, OpenAiRequest request) {
         String upstreamModel = GatewayRequest.of(exchange).upstreamModel();
         return upstreamModel != null ? upstreamModel : request.model();
-    }
-
-    private UpstreamException failed(int status, byte[] body, Long retryAfterSeconds) {
-        String redacted = endpoint.redact(new String(body, StandardCharsets.UTF_8));
-        ProviderError error = ProviderError.parse(status, redacted.getBytes(StandardCharsets.UTF_8));
-        ErrorClass errorClass = endpoint.quirks().classify(endpoint.providerAdapter().readError(error));
-        return UpstreamException.fromResponse(endpoint.provider(), errorClass, error, redacted, retryAfterSeconds);
-    }
-
-    private UpstreamException noAnswer(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof UpstreamException e) {
-            return e;
-        }
-        if (cause instanceof TimeoutException) { // the total timeout: trying again would double the wait
-            return UpstreamException.noAnswer(endpoint.provider(), ErrorClass.UPSTREAM_TIMEOUT,
-                    "no complete response within the total timeout", false);
-        }
-        boolean timedOut = cause instanceof HttpTimeoutException;
-        String detail = cause instanceof HttpConnectTimeoutException ? "connect timed out"
-                : cause instanceof HttpTimeoutException ? "no response within the first-byte timeout"
-                : cause instanceof ConnectException ? "connection refused"
-                : endpoint.redact(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
-        return UpstreamException.noAnswer(endpoint.provider(),
-                timedOut ? ErrorClass.UPSTREAM_TIMEOUT : ErrorClass.CONNECTION_FAILED, detail);
     }
 }

@@ -1,19 +1,14 @@
 package dev.caravan.provider;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.AnthropicError;
 import dev.caravan.openai.EventStream;
-import dev.caravan.openai.Json;
 import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.SseDecoder;
 import dev.caravan.openai.Usage;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -277,7 +272,7 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
             pending.writeBytes(DONE);
             return;
         }
-        Chunk chunk = Chunk.scan(json);
+        ChatChunk chunk = ChatChunk.scan(json);
         if (chunk == null) {
             emit(json); // not an object: relayed untouched, the client decides
             return;
@@ -302,50 +297,25 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
 
     /** An event of Anthropic's stream, relayed as it came; its name is its {@code type}. */
     private void anthropicEvent(byte[] json) {
-        JsonNode event;
-        try {
-            event = Json.MAPPER.readTree(json);
-        } catch (IOException e) {
-            return; // not JSON: no Anthropic client could read it
+        AnthropicEvent event = AnthropicEvent.read(json);
+        if (event == null) {
+            return;
         }
-        String type = event.path("type").asText("");
-        switch (type) {
-            case "error" -> {
-                fail(inBandError.apply(json));
-                return;
-            }
-            case "message_start" -> anthropicUsage = event.path("message").path("usage").deepCopy() instanceof ObjectNode o
-                    ? o : Json.MAPPER.createObjectNode();
-            case "message_delta" -> {
-                if (event.path("usage").isObject()) {
-                    if (anthropicUsage == null) {
-                        anthropicUsage = Json.MAPPER.createObjectNode();
-                    }
-                    event.path("usage").fields().forEachRemaining(f -> {
-                        if (!f.getValue().isNull()) {
-                            anthropicUsage.set(f.getKey(), f.getValue());
-                        }
-                    });
-                    usage = Usage.ofAnthropic(anthropicUsage);
-                }
-            }
-            case "content_block_delta" -> {
-                JsonNode delta = event.path("delta");
-                long chars = delta.path("text").asText("").length() + delta.path("thinking").asText("").length()
-                        + delta.path("partial_json").asText("").length();
-                completionChars += chars;
-                if (chars > 0 && firstTokenNanos == 0) {
-                    firstTokenNanos = System.nanoTime();
-                }
-            }
-            case "message_stop" -> finished = true;
-            default -> {
-            }
+        if ("error".equals(event.type())) {
+            fail(inBandError.apply(json));
+            return;
         }
-        if (anthropicUsage != null && usage == null) {
+        ObjectNode before = anthropicUsage;
+        anthropicUsage = event.usageAfter(before);
+        if (anthropicUsage != null && (usage == null || "message_delta".equals(event.type()) && event.usage() != null)) {
             usage = Usage.ofAnthropic(anthropicUsage);
         }
-        emit(type.isEmpty() ? "message" : type, json);
+        completionChars += event.deltaChars();
+        if (event.deltaChars() > 0 && firstTokenNanos == 0) {
+            firstTokenNanos = System.nanoTime();
+        }
+        finished |= "message_stop".equals(event.type());
+        emit(event.type().isEmpty() ? "message" : event.type(), json);
     }
 
     private void emit(String name, byte[] json) {
@@ -357,79 +327,5 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, EventStream {
         pending.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
         pending.writeBytes(json);
         pending.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
-    }
-
-
-    /** What one pass over a chunk's JSON tells: enough to relay it without building a tree. */
-    private static final class Chunk {
-        boolean error;
-        boolean choices;
-        boolean emptyChoices;
-        boolean object;
-        boolean finished;
-        long deltaChars;
-        JsonNode usage;
-
-        static Chunk scan(byte[] json) {
-            Chunk c = new Chunk();
-            try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
-                    return null;
-                }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    JsonToken value = p.nextToken();
-                    switch (name) {
-                        case "error" -> c.error = value != JsonToken.VALUE_NULL;
-                        case "object" -> c.object = true;
-                        case "usage" -> c.usage = value == JsonToken.START_OBJECT ? p.readValueAsTree() : null;
-                        case "choices" -> {
-                            c.choices = value == JsonToken.START_ARRAY;
-                            if (c.choices) {
-                                c.scanChoices(p);
-                            }
-                        }
-                        default -> {
-                        }
-                    }
-                    JsonToken current = p.currentToken(); // null after a tree was read
-                    if (current != null && current.isStructStart()) {
-                        p.skipChildren();
-                    }
-                }
-                return c;
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
-        /** Counts delta text (content, reasoning, tool arguments) and spots a finish reason. */
-        private void scanChoices(JsonParser p) throws IOException {
-            int depth = 1;
-            emptyChoices = true;
-            while (depth > 0) {
-                JsonToken t = p.nextToken();
-                if (t == null) {
-                    return;
-                }
-                if (t.isStructStart()) {
-                    depth++;
-                    emptyChoices = false;
-                } else if (t.isStructEnd()) {
-                    depth--;
-                } else if (t == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken v = p.nextToken();
-                    if (v.isStructStart()) {
-                        depth++;
-                    } else if (v == JsonToken.VALUE_STRING && (field.equals("content")
-                            || field.equals("reasoning_content") || field.equals("arguments"))) {
-                        deltaChars += p.getTextLength();
-                    } else if (field.equals("finish_reason") && v == JsonToken.VALUE_STRING) {
-                        finished = true;
-                    }
-                }
-            }
-        }
     }
 }
