@@ -8,9 +8,9 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The feature packages form layers: no two depend on each other, however indirectly. The request's state
- * ({@code request}) and the wire model ({@code openai}) are at the bottom; the route steps of each feature
- * above them; the application classes in {@code dev.caravan} itself wire them all.
+ * The feature packages form layers: no two depend on each other, however indirectly. JSON helpers ({@code json}),
+ * the request's state ({@code request}) and the wire model ({@code openai}) are at the bottom; the route steps of
+ * each feature above them; the application classes in {@code dev.caravan} itself wire them all.
  */
 @AnalyzeClasses(packages = "dev.caravan", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageStructureTest {

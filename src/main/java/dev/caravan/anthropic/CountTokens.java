@@ -1,6 +1,6 @@
 package dev.caravan.anthropic;
 
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.request.ClientRequest;
 import dev.caravan.usage.SpendLimits;

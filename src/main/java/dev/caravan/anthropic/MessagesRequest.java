@@ -2,7 +2,7 @@ package dev.caravan.anthropic;
 
 import dev.caravan.edge.NativeRequest;
 import dev.caravan.edge.Translation;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.request.ClientRequest;
 import dev.caravan.request.GatewayRequest;

@@ -3,7 +3,7 @@ package dev.caravan.deadletter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.auth.ApiKeys;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.request.ClientRequest;
 import dev.caravan.request.GatewayKey;

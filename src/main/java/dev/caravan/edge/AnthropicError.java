@@ -1,10 +1,10 @@
 package dev.caravan.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
+import dev.caravan.openai.OpenAiError;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.netty.http.NettyHttpMessage;
-import dev.caravan.openai.OpenAiError;
 
 /**
  * Caravan's errors as Anthropic's clients expect them: {@code {"type":"error","error":{"type","message"}}}

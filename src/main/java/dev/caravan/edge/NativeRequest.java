@@ -1,9 +1,9 @@
 package dev.caravan.edge;
 
-import dev.caravan.openai.JsonMembers;
-import java.io.IOException;
+import dev.caravan.json.JsonMembers;
 import dev.caravan.openai.GatewayException;
 import dev.caravan.openai.OpenAiError;
+import java.io.IOException;
 
 /**
  * A translated request as the client sent it, for providers that serve the client's protocol themselves

@@ -1,8 +1,8 @@
 package dev.caravan.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.json.Json;
 import dev.caravan.openai.EventStream;
-import dev.caravan.openai.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

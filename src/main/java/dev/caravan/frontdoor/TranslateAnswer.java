@@ -1,8 +1,8 @@
 package dev.caravan.frontdoor;
 
 import dev.caravan.edge.Translation;
+import dev.caravan.json.Json;
 import dev.caravan.openai.EventStream;
-import dev.caravan.openai.Json;
 import dev.caravan.request.GatewayRequest;
 import java.io.IOException;
 import org.apache.camel.Exchange;

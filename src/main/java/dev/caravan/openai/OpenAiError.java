@@ -1,6 +1,7 @@
 package dev.caravan.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.caravan.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

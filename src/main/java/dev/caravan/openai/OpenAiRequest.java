@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.json.Json;
+import dev.caravan.json.JsonMembers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;

@@ -2,7 +2,7 @@ package dev.caravan.pricing;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.openai.Usage;
 import dev.caravan.reload.ReloadableSettings;
 import dev.caravan.routing.ModelCatalog;

@@ -2,7 +2,7 @@ package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.io.IOException;
 
 /**

@@ -3,7 +3,7 @@ package dev.caravan.provider;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.io.IOException;
 
 /**

@@ -3,7 +3,7 @@ package dev.caravan.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.openai.OpenAiRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;

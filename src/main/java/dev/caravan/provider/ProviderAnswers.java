@@ -1,8 +1,8 @@
 package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
-import dev.caravan.openai.JsonMembers;
+import dev.caravan.json.Json;
+import dev.caravan.json.JsonMembers;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.openai.Usage;
 import dev.caravan.request.GatewayRequest;

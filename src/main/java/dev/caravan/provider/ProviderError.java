@@ -1,7 +1,7 @@
 package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -2,8 +2,8 @@ package dev.caravan.provider;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.AnthropicError;
+import dev.caravan.json.JsonMembers;
 import dev.caravan.openai.EventStream;
-import dev.caravan.openai.JsonMembers;
 import dev.caravan.openai.SseDecoder;
 import dev.caravan.openai.Usage;
 import io.netty.util.Timeout;

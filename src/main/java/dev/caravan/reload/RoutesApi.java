@@ -2,7 +2,7 @@ package dev.caravan.reload;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

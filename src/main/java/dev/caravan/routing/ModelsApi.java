@@ -3,7 +3,7 @@ package dev.caravan.routing;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.edge.AnthropicError;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.request.GatewayKey;
 import dev.caravan.request.GatewayRequest;
 import org.apache.camel.Exchange;

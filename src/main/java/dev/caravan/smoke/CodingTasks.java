@@ -1,11 +1,11 @@
 package dev.caravan.smoke;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
 import com.github.difflib.patch.PatchFailedException;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

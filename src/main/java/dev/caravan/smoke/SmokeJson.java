@@ -1,8 +1,8 @@
 package dev.caravan.smoke;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
-import dev.caravan.openai.JsonSchemas;
+import dev.caravan.json.Json;
+import dev.caravan.json.JsonSchemas;
 import java.io.IOException;
 
 /** How the checks read what the gateway answered. */

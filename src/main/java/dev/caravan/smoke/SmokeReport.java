@@ -2,7 +2,7 @@ package dev.caravan.smoke;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigDecimal;

@@ -2,7 +2,7 @@ package dev.caravan.smoke;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.pricing.PriceBook;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,7 +2,7 @@ package dev.caravan.usage;
 
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

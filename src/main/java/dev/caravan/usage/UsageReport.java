@@ -2,8 +2,8 @@ package dev.caravan.usage;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.json.Json;
 import dev.caravan.openai.GatewayException;
-import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiError;
 import dev.caravan.pricing.PriceBook;
 import dev.caravan.request.ClientRequest;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.testing.FakeProviders.Answer;
 import dev.caravan.testing.GatewayTest;
 import java.net.http.HttpRequest;

@@ -3,8 +3,8 @@ package dev.caravan.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.json.Json;
 import dev.caravan.openai.EventStream;
-import dev.caravan.openai.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

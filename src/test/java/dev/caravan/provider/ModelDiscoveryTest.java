@@ -3,10 +3,10 @@ package dev.caravan.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.routing.ModelCatalog;
-import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.FakeProviders.Answer;
+import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.GatewayInstance;
 import dev.caravan.testing.GatewayTest;
 import dev.caravan.testing.Loopback;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.openai.Json;
+import dev.caravan.json.Json;
 import dev.caravan.testing.FakeProviders;
 import dev.caravan.testing.GatewayInstance;
 import dev.caravan.testing.GatewayTest;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.json.Json;
 import dev.caravan.openai.GatewayException;
-import dev.caravan.openai.Json;
 import dev.caravan.openai.OpenAiRequest;
 import dev.caravan.request.ClientRequest;
 import dev.caravan.request.GatewayRequest;

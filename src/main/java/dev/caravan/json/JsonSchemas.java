@@ -1,4 +1,4 @@
-package dev.caravan.openai;
+package dev.caravan.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchemaFactory;

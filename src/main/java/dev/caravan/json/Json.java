@@ -1,4 +1,4 @@
-package dev.caravan.openai;
+package dev.caravan.json;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.caravan.openai;
+package dev.caravan.json;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
