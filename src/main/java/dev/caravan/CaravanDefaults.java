@@ -2,14 +2,18 @@ package dev.caravan;
 
 import dev.caravan.pricing.PriceBook;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.logging.Log;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.EnvironmentPostProcessor;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.MapPropertySource;
@@ -17,23 +21,48 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ClassPathResource;
 
 /**
- * Caravan's defaults in an application that embeds it: the {@code caravan.*} keys of the gateway's own
- * application.yaml, which the build copies into the jar as {@code caravan/application.yaml}. They come last, below
- * everything the application sets; its {@code camel.*} and {@code spring.*} settings are its own.
+ * Caravan's defaults: the gateway's own application.yaml and routes, which the build copies into the jar as
+ * {@code caravan/application.yaml} and {@code caravan/routes/}. In an application that embeds Caravan, its
+ * {@code caravan.*} keys come last, below everything the application sets; its {@code camel.*} and {@code spring.*}
+ * settings are the application's own. The gateway itself reads application.yaml from its working directory; started
+ * where there is none ({@code java -jar} from elsewhere), it runs on the whole file the jar carries, and on the
+ * routes the jar carries unless a {@code routes/} directory is there.
  */
 class CaravanDefaults implements EnvironmentPostProcessor {
 
     static final String LOCATION = "caravan/application.yaml";
     static final String PRICE_BOOK = "caravan/prices.yaml";
+    static final String SHIPPED_ROUTES = "classpath:caravan/routes/*.yaml";
+
+    private final Log log;
+
+    CaravanDefaults(DeferredLogFactory logs) {
+        this.log = logs.getLog(CaravanDefaults.class);
+    }
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-        // the gateway reads the same file from its working directory; layered again, an entry deleted there (an
-        // alias, a price) would come back
         if (!application.getAllSources().contains(CaravanApplication.class)) {
             environment.getPropertySources().addLast(load("caravan."));
+        } else if (environment.getPropertySources().stream().noneMatch(CaravanDefaults::configFile)) {
+            // with a file of its own, never: layered again, an entry deleted there (an alias, a price) would come back
+            Path workingDirectory = Path.of("").toAbsolutePath();
+            boolean ownRoutes = Files.isDirectory(workingDirectory.resolve("routes"));
+            log.info("No application.yaml in " + workingDirectory + ": running on the settings" + (ownRoutes ? ""
+                    : " and routes") + " the jar carries (classpath:" + LOCATION + (ownRoutes ? "" : ", "
+                    + SHIPPED_ROUTES) + "); edits apply only to files in the working directory");
+            if (!ownRoutes) {
+                environment.getPropertySources().addLast(new MapPropertySource("Caravan's shipped routes",
+                        Map.of("camel.main.routes-include-pattern", SHIPPED_ROUTES)));
+            }
+            environment.getPropertySources().addLast(load(""));
         }
         environment.getPropertySources().addLast(priceBook());
+    }
+
+    /** A configuration file Spring Boot read (application.yaml, or one --spring.config.location names). */
+    private static boolean configFile(PropertySource<?> source) {
+        return source.getName().startsWith("Config resource");
     }
 
     /** The price book shipped in the jar: below every setting, so application.yaml overrides it entry by entry. */

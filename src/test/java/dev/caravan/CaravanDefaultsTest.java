@@ -3,6 +3,7 @@ package dev.caravan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.MapPropertySource;
@@ -16,7 +17,7 @@ class CaravanDefaultsTest {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(new MapPropertySource("application", Map.of("caravan.port", "9090")));
 
-        new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(Object.class));
+        new CaravanDefaults(Supplier::get).postProcessEnvironment(environment, new SpringApplication(Object.class));
 
         assertThat(environment.getProperty("caravan.regions.glm.cn")).isEqualTo("https://open.bigmodel.cn/api/paas/v4");
         // and the price book, below them
@@ -28,10 +29,13 @@ class CaravanDefaultsTest {
     }
 
     @Test
-    void theGatewayReadsItsApplicationYamlFromItsWorkingDirectoryOnly() {
+    void theGatewayWithAnApplicationYamlReadsThatOnly() {
         StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource(
+                "Config resource 'file [application.yaml]' via location 'optional:file:./'", Map.of("caravan.port", "9090")));
 
-        new CaravanDefaults().postProcessEnvironment(environment, new SpringApplication(CaravanApplication.class));
+        new CaravanDefaults(Supplier::get).postProcessEnvironment(environment,
+                new SpringApplication(CaravanApplication.class));
 
         assertThat(environment.getProperty("caravan.regions.glm.cn")).isNull();
         // the price book is the jar's in both

@@ -25,6 +25,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
  */
 final class WatchedFiles {
 
+    /** The file: entries of the include pattern, as written. */
+    private final List<String> routeIncludes = new ArrayList<>();
     private final List<PathMatcher> routePatterns = new ArrayList<>();
     private final List<Path> routeDirs = new ArrayList<>();
     private final ConfigFiles config;
@@ -35,6 +37,7 @@ final class WatchedFiles {
         for (String pattern : include.split(",")) {
             String p = pattern.strip();
             if (p.startsWith("file:")) {
+                routeIncludes.add(p);
                 Path glob = Path.of(p.substring("file:".length())).toAbsolutePath().normalize();
                 routePatterns.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
                 routeDirs.add(baseDir(glob));
@@ -45,6 +48,11 @@ final class WatchedFiles {
     /** Whether there is nothing on the file system to watch. */
     boolean none() {
         return routePatterns.isEmpty() && config.paths().isEmpty();
+    }
+
+    /** The file: entries of {@code camel.main.routes-include-pattern}, as written. */
+    List<String> routeIncludes() {
+        return List.copyOf(routeIncludes);
     }
 
     /** The configuration files as property sources: what a reload reads, checks and swaps. */
