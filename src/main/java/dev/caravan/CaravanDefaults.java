@@ -24,9 +24,10 @@ import org.springframework.core.io.ClassPathResource;
  * Caravan's defaults: the gateway's own application.yaml and routes, which the build copies into the jar as
  * {@code caravan/application.yaml} and {@code caravan/routes/}. In an application that embeds Caravan, its
  * {@code caravan.*} keys come last, below everything the application sets; its {@code camel.*} and {@code spring.*}
- * settings are the application's own. The gateway itself reads application.yaml from its working directory; started
- * where there is none ({@code java -jar} from elsewhere), it runs on the whole file the jar carries, and on the
- * routes the jar carries unless a {@code routes/} directory is there.
+ * settings are the application's own. The gateway itself reads application.yaml from its working directory, with the
+ * jar's {@code caravan.*} settings below it for those it leaves out (its aliases excepted); started where there is
+ * none ({@code java -jar} from elsewhere), it runs on the whole file the jar carries, and on the routes the jar
+ * carries unless a {@code routes/} directory is there.
  */
 class CaravanDefaults implements EnvironmentPostProcessor {
 
@@ -44,8 +45,12 @@ class CaravanDefaults implements EnvironmentPostProcessor {
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         if (!application.getAllSources().contains(CaravanApplication.class)) {
             environment.getPropertySources().addLast(load("caravan."));
-        } else if (environment.getPropertySources().stream().noneMatch(CaravanDefaults::configFile)) {
-            // with a file of its own, never: layered again, an entry deleted there (an alias, a price) would come back
+        } else if (environment.getPropertySources().stream().anyMatch(CaravanDefaults::configFile)) {
+            // a setting its file leaves out keeps its default, but not an alias: one deleted there stays deleted
+            MapPropertySource settings = load("caravan.");
+            settings.getSource().keySet().removeIf(key -> key.startsWith("caravan.aliases."));
+            environment.getPropertySources().addLast(settings);
+        } else {
             Path workingDirectory = Path.of("").toAbsolutePath();
             boolean ownRoutes = Files.isDirectory(workingDirectory.resolve("routes"));
             log.info("No application.yaml in " + workingDirectory + ": running on the settings" + (ownRoutes ? ""

@@ -29,15 +29,22 @@ class CaravanDefaultsTest {
     }
 
     @Test
-    void theGatewayWithAnApplicationYamlReadsThatOnly() {
+    void theGatewayWithAnApplicationYamlKeepsTheJarsSettingsItLeavesOutButNotItsAliases() {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(new MapPropertySource(
-                "Config resource 'file [application.yaml]' via location 'optional:file:./'", Map.of("caravan.port", "9090")));
+                "Config resource 'file [application.yaml]' via location 'optional:file:./'", Map.of("caravan.port", "9090",
+                        "caravan.aliases.fast", "glm/glm-5.3-flash")));
 
         new CaravanDefaults(Supplier::get).postProcessEnvironment(environment,
                 new SpringApplication(CaravanApplication.class));
 
-        assertThat(environment.getProperty("caravan.regions.glm.cn")).isNull();
+        assertThat(environment.getProperty("caravan.port")).isEqualTo("9090");
+        // a gateway-wide default the provider template reads, left out of an older file
+        assertThat(environment.getProperty("caravan.discovery-interval")).isEqualTo("3600000");
+        assertThat(environment.getProperty("caravan.retries")).isEqualTo("2");
+        // the shipped alias ("coder") is not brought back
+        assertThat(environment.getProperty("caravan.aliases.coder")).isNull();
+        assertThat(environment.getProperty("caravan.aliases.fast")).isEqualTo("glm/glm-5.3-flash");
         // the price book is the jar's in both
         assertThat(environment.getProperty("caravan.prices.groq[openai/gpt-oss-120b].input")).isEqualTo("0.15");
     }

@@ -10,6 +10,7 @@ import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -86,10 +87,15 @@ public class LlmComponent extends DefaultComponent {
         return catalog;
     }
 
+    /** Adapters whose quirks are data of the provider block now. */
+    private static final Set<String> ADAPTERS_NOW_DATA = Set.of("deepseek", "qwen", "siliconflow", "groq");
+
     ProviderAdapter adapter(String id) {
         ProviderAdapter adapter = adapters.get(id);
         if (adapter == null) {
-            throw new IllegalArgumentException("Unknown provider adapter '" + id + "'; known: " + adapters.keySet());
+            throw new IllegalArgumentException("Unknown provider adapter '" + id + "'; known: " + adapters.keySet()
+                    + (ADAPTERS_NOW_DATA.contains(id) ? "; its quirks are parameters of the provider block now (errorCodes, "
+                    + "keepFields, …): copy them from the shipped routes/providers.camel.yaml" : ""));
         }
         return adapter;
     }

@@ -335,8 +335,13 @@ public class LlmEndpoint extends DefaultEndpoint implements ModelCatalog.Provide
         this.discover = discover;
     }
 
-    /** Milliseconds between two reads of the provider's {@code GET /models} (the template checks at least 1000). */
+    /** Milliseconds between two reads of the provider's {@code GET /models}. */
     public void setDiscoveryInterval(long discoveryInterval) {
+        // checked here too: routes from the class path are not checked against the template's definition
+        if (discoveryInterval < 1000) {
+            throw new IllegalArgumentException("Provider '" + provider
+                    + "': discoveryInterval must be at least 1000 ms");
+        }
         this.discoveryInterval = discoveryInterval;
     }
 

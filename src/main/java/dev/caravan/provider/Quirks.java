@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * @param keepMessageFields empty: every field of a message is sent
  * @param setFields         values replacing those the client sent
  * @param errorCodes        by case-insensitive pattern of the provider's code
- * @param errorMessages     by lower-case text the message contains
+ * @param errorMessages     by lower-case text the error's message, code or type contains
  */
 record Quirks(Set<String> dropFields, Set<String> keepFields, Set<String> keepMessageFields,
               Map<String, JsonNode> setFields, Map<String, String> renameFields, Map<Pattern, ErrorClass> errorCodes,
@@ -37,7 +37,8 @@ record Quirks(Set<String> dropFields, Set<String> keepFields, Set<String> keepMe
         }
         for (Map.Entry<String, JsonNode> set : setFields.entrySet()) {
             if (request.has(set.getKey()) && !set.getValue().equals(request.edit().get(set.getKey()))) {
-                request.edit().set(set.getKey(), set.getValue());
+                // a copy: the request's tree may be edited further (stream_options), this value is every request's
+                request.edit().set(set.getKey(), set.getValue().deepCopy());
             }
         }
         for (Map.Entry<String, String> rename : renameFields.entrySet()) {
@@ -69,9 +70,8 @@ record Quirks(Set<String> dropFields, Set<String> keepFields, Set<String> keepMe
                 }
             }
         }
-        String message = error.message().toLowerCase(Locale.ROOT);
         for (Map.Entry<String, ErrorClass> text : errorMessages.entrySet()) {
-            if (message.contains(text.getKey())) {
+            if (error.mentions(text.getKey())) {
                 return text.getValue();
             }
         }

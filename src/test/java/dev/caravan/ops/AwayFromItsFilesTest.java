@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway started where there is no application.yaml and no routes/ ({@code java -jar} from another directory):
- * it serves on the settings and routes the jar carries, and says so, instead of starting with no route.
+ * it serves on the settings and routes the jar carries, and says so, instead of starting with no route. With an
+ * application.yaml but no route file, it says so in one line.
  */
 class AwayFromItsFilesTest {
 
@@ -28,10 +29,7 @@ class AwayFromItsFilesTest {
     void servesTheDemoModelOnTheJarsDefaults() throws Exception {
         int port = GatewayTest.freePort();
         Path log = dir.resolve("gateway.log");
-        Process gateway = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m", CaravanApplication.class.getName(),
-                "--caravan.host=127.0.0.1", "--caravan.port=" + port, "--caravan.api-key=" + GatewayTest.CLIENT_KEY))
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process gateway = start(port, log);
         try {
             Loopback loopback = new Loopback(port);
             HttpResponse<String> ready = null;
@@ -58,8 +56,48 @@ class AwayFromItsFilesTest {
             assertThat(Files.readString(log)).contains("No application.yaml in " + dir.toAbsolutePath(),
                     "running on the settings and routes the jar carries");
         } finally {
-            gateway.destroy();
-            assertThat(gateway.waitFor(40, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+            stop(gateway);
         }
+    }
+
+    @Test
+    void saysInOneLineThatItsRoutesDirectoryIsNotThere() throws Exception {
+        Files.copy(Path.of("application.yaml"), dir.resolve("application.yaml"));
+        Path log = dir.resolve("gateway.log");
+        Process gateway = start(GatewayTest.freePort(), log);
+        assertThat(gateway.waitFor(45, TimeUnit.SECONDS)).as("the start stopped").isTrue();
+        assertThat(Files.readString(log)).contains("APPLICATION FAILED TO START", "The route files are not there: no "
+                + "routes in " + dir.toAbsolutePath()).doesNotContain("\tat org.apache.camel");
+    }
+
+    @Test
+    void saysWhenItsRoutesDirectoryHoldsNoRouteFile() throws Exception {
+        Files.copy(Path.of("application.yaml"), dir.resolve("application.yaml"));
+        Files.createDirectory(dir.resolve("routes"));
+        Path log = dir.resolve("gateway.log");
+        Process gateway = start(GatewayTest.freePort(), log);
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+            while (System.nanoTime() < deadline && gateway.isAlive()
+                    && !Files.readString(log).contains("No route file matches")) {
+                Thread.sleep(200);
+            }
+            assertThat(Files.readString(log)).contains("No route file matches [file:routes/*.yaml] in "
+                    + dir.toAbsolutePath() + ": no route comes from the file system");
+        } finally {
+            stop(gateway);
+        }
+    }
+
+    private Process start(int port, Path log) throws IOException {
+        return new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m", CaravanApplication.class.getName(),
+                "--caravan.host=127.0.0.1", "--caravan.port=" + port, "--caravan.api-key=" + GatewayTest.CLIENT_KEY))
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void stop(Process gateway) throws InterruptedException {
+        gateway.destroy();
+        assertThat(gateway.waitFor(40, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
     }
 }

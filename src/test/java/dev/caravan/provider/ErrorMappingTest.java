@@ -40,6 +40,8 @@ class ErrorMappingTest extends GatewayTest {
                 Arguments.of("qwen", 429, "{\"error\":{\"message\":\"Requests rate limit exceeded\",\"type\":\"Throttling.RateQuota\",\"param\":null,\"code\":\"Throttling.RateQuota\"},\"request_id\":\"r3\"}", 429, "rate_limit_exceeded"),
                 Arguments.of("qwen", 404, "{\"error\":{\"message\":\"Model not exist.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"ModelNotFound\"},\"request_id\":\"r4\"}", 404, "model_not_found"),
                 Arguments.of("qwen", 400, "{\"error\":{\"message\":\"Range of input length should be [1, 30720]\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"InvalidParameter\"},\"request_id\":\"r5\"}", 400, "context_length_exceeded"),
+                Arguments.of("qwen", 401, "{\"error\":{\"message\":\"bad key\",\"code\":\"INVALID_API_KEY\"}}", 502, "provider_auth_failed"),
+                Arguments.of("qwen", 400, "{\"error\":{\"message\":\"bad\",\"type\":\"Input Length exceeded\"}}", 400, "context_length_exceeded"),
                 Arguments.of("siliconflow", 400, "{\"code\":20012,\"message\":\"Model does not exist. Please check it carefully.\",\"data\":null}", 404, "model_not_found"),
                 Arguments.of("siliconflow", 403, "{\"code\":30001,\"message\":\"Sorry, your account balance is insufficient\",\"data\":null}", 429, "insufficient_quota"),
                 Arguments.of("siliconflow", 429, "{\"code\":50603,\"message\":\"Request was rejected due to rate limiting. Details: TPM limit reached.\",\"data\":null}", 429, "rate_limit_exceeded"),
