@@ -19,7 +19,10 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.LineNumberAware;
 import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.CatchDefinition;
+import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ExpressionNode;
+import org.apache.camel.model.FilterDefinition;
+import org.apache.camel.model.LoopDefinition;
 import org.apache.camel.model.ProcessDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ModelCamelContext;
@@ -29,6 +32,8 @@ import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.model.TemplatedRouteDefinition;
 import org.apache.camel.model.ThrowExceptionDefinition;
 import org.apache.camel.model.ToDefinition;
+import org.apache.camel.model.ValidateDefinition;
+import org.apache.camel.model.WhenDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.spi.PropertiesComponent;
 import org.springframework.core.env.PropertyResolver;
@@ -161,14 +166,26 @@ final class RouteChecks {
         if (step instanceof ExpressionNode node && node.getExpression() != null) {
             expression(unit, step, node.getExpression(), resolve);
         }
+        if (step instanceof ChoiceDefinition choice) {
+            // Camel's helper walks the steps of each when, not the when itself
+            for (WhenDefinition when : choice.getWhenClauses()) {
+                expression(unit, when, when.getExpression(), resolve);
+            }
+        }
     }
 
-    private void expression(Unit unit, ProcessorDefinition<?> step, ExpressionDefinition expression,
+    private void expression(Unit unit, Object step, ExpressionDefinition expression,
                             Function<String, String> resolve) throws ReloadRejected {
         if ("simple".equals(expression.getLanguage())) {
             String text = resolve(unit, step, resolve, expression.getExpression());
             try {
-                camel.resolveLanguage("simple").createPredicate(text);
+                // a condition parses as one; a value (setBody, setHeader, …) is text with ${…} in it
+                if (step instanceof WhenDefinition || step instanceof FilterDefinition || step instanceof ValidateDefinition
+                        || step instanceof LoopDefinition loop && Boolean.parseBoolean(loop.getDoWhile())) {
+                    camel.resolveLanguage("simple").createPredicate(text);
+                } else {
+                    camel.resolveLanguage("simple").createExpression(text);
+                }
             } catch (RuntimeException e) {
                 throw rejected(unit, step, "simple expression '" + expression.getExpression() + "' does not parse: "
                         + RouteSet.firstLine(e).replace(text, expression.getExpression()));
@@ -270,8 +287,11 @@ final class RouteChecks {
     }
 
     private static int line(Unit unit, Object step) {
-        return step instanceof LineNumberAware aware && aware.getLineNumber() > 0 && unit.kind() == Kind.ROUTE
-                ? aware.getLineNumber() : unit.line();
+        if (!(step instanceof LineNumberAware aware) || aware.getLineNumber() <= 0 || unit.kind() != Kind.ROUTE) {
+            return unit.line();
+        }
+        // Camel's YAML DSL numbers a when clause from the line before its "- "
+        return aware.getLineNumber() + (step instanceof WhenDefinition ? 1 : 0);
     }
 
     private static ReloadRejected rejected(Unit unit, Object step, String reason) {

@@ -1,7 +1,10 @@
 package dev.caravan.reload;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.camel.CamelContext;
@@ -9,12 +12,15 @@ import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /**
  * What a reload would refuse is refused at start too, before any route starts: one line with the file, the line
- * and the reason ({@link RouteFilesRejected}), instead of Camel's stack trace naming neither. Route files looked
- * for on the file system and not found are logged too.
+ * and the reason ({@link RouteFilesRejected}), instead of Camel's stack trace naming neither: the route files on the
+ * file system, and those on the class path (an application embedding Caravan). Route files looked for on the file
+ * system and not found are logged too.
  */
 @Component
 class StartCheck implements CamelContextConfiguration {
@@ -32,10 +38,12 @@ class StartCheck implements CamelContextConfiguration {
         try {
             WatchedFiles watched = new WatchedFiles(environment);
             Map<Path, String> routeFiles = watched.routeFiles();
-            if (!routeFiles.isEmpty()) {
-                RouteChecks.check(RouteSet.load(WatchedFiles.parse(routeFiles), null, camel), camel, environment,
-                        Set.of());
-            } else if (!watched.routeIncludes().isEmpty()) {
+            List<RouteFile> files = new ArrayList<>(WatchedFiles.parse(routeFiles));
+            files.addAll(classPathRouteFiles());
+            if (!files.isEmpty()) {
+                RouteChecks.check(RouteSet.load(files, null, camel), camel, environment, Set.of());
+            }
+            if (routeFiles.isEmpty() && !watched.routeIncludes().isEmpty()) {
                 // java -jar from another directory: nothing would say why nothing answers
                 LOG.warn("No route file matches {} in {}: no route comes from the file system, and unless other "
                         + "routes listen, nothing answers on the gateway's port. Start it from the directory that "
@@ -52,5 +60,22 @@ class StartCheck implements CamelContextConfiguration {
 
     @Override
     public void afterApplicationStart(CamelContext camel) {
+    }
+
+    /** The classpath: entries of the include pattern, as an application embedding Caravan has them. */
+    private List<RouteFile> classPathRouteFiles() throws IOException, ReloadRejected {
+        List<RouteFile> files = new ArrayList<>();
+        PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver(
+                StartCheck.class.getClassLoader());
+        for (String pattern : environment.getProperty("camel.main.routes-include-pattern", "").split(",")) {
+            if (pattern.strip().startsWith("classpath:")) {
+                for (Resource resource : resolver.getResources(pattern.strip())) {
+                    String name = "classpath:" + pattern.strip().substring("classpath:".length(),
+                            pattern.strip().lastIndexOf('/') + 1) + resource.getFilename();
+                    files.add(RouteFile.parse(name, resource.getContentAsString(StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return files;
     }
 }

@@ -267,6 +267,18 @@ class HotReloadTest {
                 .doesNotContain("FailedToCreateRouteException");
     }
 
+    @Test
+    void aRouteFileOnTheClassPathIsCheckedAtStartToo(CapturedOutput output) {
+        assertThatThrownBy(() -> GatewayInstance.start(UPSTREAM, Map.of(
+                "camel.main.routes-include-pattern", "file:routes/*.yaml,classpath:bad-routes/*.yaml",
+                "caravan.reload.enabled", "false",
+                "caravan.ledger.spool-dir", dir.resolve("classpath-spool").toString(),
+                "spring.datasource.url", "jdbc:h2:mem:classpath;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE")).close())
+                .hasRootCauseInstanceOf(RouteFilesRejected.class);
+        assertThat(output.getAll()).contains("classpath:bad-routes/wrong-type.camel.yaml:11: templatedRoute "
+                + "'provider-wrong-type': parameter 'totalTimeout': 'ten minutes' is not an integer");
+    }
+
     /**
      * A bad edit of a file, what the log line must say, and where the line it names starts in the edited file
      * (null: not checked).
@@ -284,6 +296,10 @@ class HotReloadTest {
                         "      - name: id\n       value: demo", "invalid YAML", "       value: demo"),
                 new BadEdit("schema", "api", "        - to:\n            id: to-front-door",
                         "        - tox:\n            id: to-front-door", "not valid Camel YAML DSL", "        - tox:"),
+                new BadEdit("a condition that does not parse", "api",
+                        "simple: \"${header.CamelHttpMethod} == 'POST' && ${header.CamelHttpUri} == '/v1/responses'\"",
+                        "simple: \"${header.CamelHttpMethod} == 'POST' && ${header.CamelHttpUri == '/v1/responses'\"",
+                        "does not parse", "              - id: is-responses"),
                 new BadEdit("unknown bean", "api", "ref: acceptRequest", "ref: acceptRequests",
                         "no bean named 'acceptRequests'", "        - process:\n            id: accept-request"),
                 new BadEdit("unknown adapter", "providers", "      - name: adapter\n        value: glm",
