@@ -1,7 +1,6 @@
 package dev.caravan.reload;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +11,6 @@ import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.io.Resource;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,7 +36,7 @@ class StartCheck implements CamelContextConfiguration {
             WatchedFiles watched = new WatchedFiles(environment);
             Map<Path, String> routeFiles = watched.routeFiles();
             List<RouteFile> files = new ArrayList<>(WatchedFiles.parse(routeFiles));
-            files.addAll(classPathRouteFiles());
+            files.addAll(watched.classPathRouteFiles());
             if (!files.isEmpty()) {
                 RouteChecks.check(RouteSet.load(files, null, camel), camel, environment, Set.of());
             }
@@ -60,22 +57,5 @@ class StartCheck implements CamelContextConfiguration {
 
     @Override
     public void afterApplicationStart(CamelContext camel) {
-    }
-
-    /** The classpath: entries of the include pattern, as an application embedding Caravan has them. */
-    private List<RouteFile> classPathRouteFiles() throws IOException, ReloadRejected {
-        List<RouteFile> files = new ArrayList<>();
-        PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver(
-                StartCheck.class.getClassLoader());
-        for (String pattern : environment.getProperty("camel.main.routes-include-pattern", "").split(",")) {
-            if (pattern.strip().startsWith("classpath:")) {
-                for (Resource resource : resolver.getResources(pattern.strip())) {
-                    String name = "classpath:" + pattern.strip().substring("classpath:".length(),
-                            pattern.strip().lastIndexOf('/') + 1) + resource.getFilename();
-                    files.add(RouteFile.parse(name, resource.getContentAsString(StandardCharsets.UTF_8)));
-                }
-            }
-        }
-        return files;
     }
 }

@@ -5,11 +5,7 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.networknt.schema.JsonMetaSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.NonValidationKeyword;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import dev.caravan.json.JsonSchemas;
 import dev.caravan.reload.RouteSet.Unit;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,11 +25,6 @@ import org.apache.camel.model.TemplatedRouteParameterDefinition;
  */
 final class TemplateParameters {
 
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.builder(
-                    JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7))
-            .metaSchema(JsonMetaSchema.builder(JsonMetaSchema.getV7())
-                    .keyword(new NonValidationKeyword("x-descriptors")).build())
-            .build();
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d{1,18}");
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
 
@@ -88,8 +79,8 @@ final class TemplateParameters {
             return;
         }
         JsonNode typed = typed(value, schema.path("type").asText("string"));
-        Set<ValidationMessage> problems = SCHEMAS.getSchema(schema).validate(typed);
-        if (problems.isEmpty()) {
+        String found = JsonSchemas.problem(schema, typed);
+        if (found == null) {
             return;
         }
         String type = schema.path("type").asText("string");
@@ -98,7 +89,7 @@ final class TemplateParameters {
                 + (written.equals(value) ? "" : " (" + written + ")");
         String problem = typed.isTextual() && !"string".equals(type)
                 ? shown + " is not " + ("integer".equals(type) ? "an integer" : "a " + type)
-                : shown + ": " + problems.iterator().next().getMessage().replaceFirst("^\\$: ", "");
+                : shown + ": " + found.replaceFirst("^\\$: ", "");
         throw rejected(unit, name, true, "parameter '" + name + "': " + problem);
     }
 

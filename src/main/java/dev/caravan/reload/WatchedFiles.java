@@ -18,15 +18,20 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /**
  * The files hot reload watches, read whole as text: the route files the {@code file:} entries of
- * {@code camel.main.routes-include-pattern} match, and the configuration files ({@link ConfigFiles}).
+ * {@code camel.main.routes-include-pattern} match, and the configuration files ({@link ConfigFiles}); and, for the
+ * start check only, the route files of its {@code classpath:} entries.
  */
 final class WatchedFiles {
 
     /** The file: entries of the include pattern, as written. */
     private final List<String> routeIncludes = new ArrayList<>();
+    /** Its classpath: entries: not watched (they cannot change), but checked at start like the rest. */
+    private final List<String> classPathIncludes = new ArrayList<>();
     private final List<PathMatcher> routePatterns = new ArrayList<>();
     private final List<Path> routeDirs = new ArrayList<>();
     private final ConfigFiles config;
@@ -41,6 +46,8 @@ final class WatchedFiles {
                 Path glob = Path.of(p.substring("file:".length())).toAbsolutePath().normalize();
                 routePatterns.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
                 routeDirs.add(baseDir(glob));
+            } else if (p.startsWith("classpath:")) {
+                classPathIncludes.add(p);
             }
         }
     }
@@ -83,6 +90,21 @@ final class WatchedFiles {
                 for (Path path : paths.filter(Files::isRegularFile).filter(matcher::matches).toList()) {
                     files.put(path, read(path));
                 }
+            }
+        }
+        return files;
+    }
+
+    /** The route files the classpath: entries name, parsed; named {@code classpath:<folder>/<file>}. */
+    List<RouteFile> classPathRouteFiles() throws IOException, ReloadRejected {
+        List<RouteFile> files = new ArrayList<>();
+        PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver(
+                WatchedFiles.class.getClassLoader());
+        for (String pattern : classPathIncludes) {
+            String folder = pattern.substring(0, pattern.lastIndexOf('/') + 1);
+            for (Resource resource : resolver.getResources(pattern)) {
+                files.add(RouteFile.parse(folder + resource.getFilename(),
+                        resource.getContentAsString(StandardCharsets.UTF_8)));
             }
         }
         return files;

@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -63,36 +62,24 @@ class ContainerImageTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> flags = new ArrayList<>();
         for (String flag : entrypointFlags(dockerfile)) {
             // the AOT cache is made by the image build (and JDK 25's); without it the JVM runs as well
             if (!flag.startsWith("-XX:AOTCache")) {
-                command.add(flag);
+                flags.add(flag);
             }
         }
-        command.addAll(List.of("-cp", applicationClasspath(), "dev.caravan.CaravanApplication"));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(app.toFile())
+        ProcessBuilder builder = new ProcessBuilder(GatewayProcess.command(flags, List.of())).directory(app.toFile())
                 .redirectErrorStream(true).redirectOutput(app.resolve("data/console.log").toFile());
         Map<String, String> env = builder.environment();
         env.putAll(imageEnvironment(dockerfile));
         env.put("CARAVAN_PORT", String.valueOf(port));
         env.put("CARAVAN_API_KEY", "sk-image-test");
-        Process gateway = builder.start();
-        try {
+        try (GatewayProcess gateway = GatewayProcess.start(builder, port)) {
+            assertThat(gateway.awaitReady(Duration.ofSeconds(60))).as(Files.readString(app.resolve("data/console.log")))
+                    .isEqualTo(200);
             HttpClient client = HttpClient.newHttpClient();
             URI base = URI.create("http://127.0.0.1:" + port);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            int ready = 0;
-            while (ready != 200 && System.nanoTime() < deadline && gateway.isAlive()) {
-                try {
-                    ready = client.send(HttpRequest.newBuilder(base.resolve("/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (IOException notYet) {
-                    Thread.sleep(200);
-                }
-            }
-            assertThat(ready).as(Files.readString(app.resolve("data/console.log"))).isEqualTo(200);
             HttpResponse<String> answer = client.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                     .header("Authorization", "Bearer sk-image-test").timeout(Duration.ofSeconds(20))
                     .POST(HttpRequest.BodyPublishers.ofString(
@@ -100,9 +87,6 @@ class ContainerImageTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(new ObjectMapper().readTree(answer.body()).path("usage").path("total_tokens").asInt()).isPositive();
-        } finally {
-            gateway.destroy(); // SIGTERM, as docker stop sends it
-            assertThat(gateway.waitFor(40, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
         }
         assertThat(app.resolve("data/caravan.mv.db")).as("the ledger, under data/").exists();
         Map<String, Long> after = snapshot(app);
@@ -137,12 +121,6 @@ class ContainerImageTest {
         }
         assertThat(variables).containsKeys("CARAVAN_HOST", "CARAVAN_PORT");
         return variables;
-    }
-
-    /** This test run's classpath without the test classes (the jar is only built after the tests). */
-    private static String applicationClasspath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.endsWith("test-classes")).collect(Collectors.joining(File.pathSeparator));
     }
 
     private static Map<String, Long> snapshot(Path root) throws IOException {
